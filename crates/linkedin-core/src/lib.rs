@@ -1,0 +1,26 @@
+//! `linkedin-core`: everything the jobs share that does not need the AWS SDK.
+//!
+//! * domain types: [`ids`], [`money`], the raw records and their de-duplication rule ([`raw`]), the
+//!   object-store layout ([`layout`]);
+//! * the LinkedIn Marketing API client ([`linkedin`]) with Rest.li 2.0 encoding ([`restli`]);
+//! * the traits every backend implements ([`store::ObjectStore`], [`secrets::SecretStore`],
+//!   [`metrics::MetricsSink`]) and their embedded local implementations;
+//! * configuration from the environment ([`config`]) and logging ([`telemetry`]).
+//!
+//! Not here: the AWS implementations (crate `linkedin-aws`), so this crate builds and tests fast.
+
+pub mod config;
+pub mod ids;
+pub mod layout;
+pub mod linkedin;
+pub mod metrics;
+pub mod money;
+pub mod raw;
+pub mod restli;
+pub mod secret;
+pub mod secrets;
+pub mod store;
+pub mod telemetry;
+
+pub use ids::{AccountId, CampaignId, CreativeId, PostUrn};
+pub use secret::Secret;

@@ -1,0 +1,446 @@
+//! OAuth: where the access token comes from, and keeping it fresh.
+//!
+//! Credentials live in a secret as JSON:
+//! `{"access_token","expires_at","refresh_token","refresh_token_expires_at","client_id","client_secret"}`
+//! (times as RFC 3339 or epoch seconds). Access tokens last 60 days; programmatic refresh tokens 365
+//! days from the original consent, and refreshing does not extend them. So the provider refreshes
+//! when fewer than 24 h remain or when LinkedIn answers 401, writes the new token back to the secret,
+//! and warns when the refresh token itself is within 30 days of expiry (only a human can renew that).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::{Map, Value};
+use tokio::sync::Mutex;
+
+use super::error::excerpt;
+use crate::restli::encode_leaf;
+use crate::secret::Secret;
+use crate::secrets::{SecretError, SecretStore};
+
+/// Refresh when less than this is left.
+pub const REFRESH_MARGIN: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+/// Warn when the refresh token expires within this.
+pub const REFRESH_TOKEN_WARNING: chrono::TimeDelta = chrono::TimeDelta::days(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error(transparent)]
+    Store(#[from] SecretError),
+    #[error(
+        "secret '{name}' is not the credentials JSON expected: {detail}. Expected {{\"access_token\": ..., \"expires_at\": ..., \"refresh_token\": ..., \"refresh_token_expires_at\": ..., \"client_id\": ..., \"client_secret\": ...}}"
+    )]
+    BadCredentials { name: String, detail: String },
+    #[error("{0}")]
+    CannotRefresh(String),
+    #[error("the token endpoint {url} refused the refresh (HTTP {status}: {error}). {hint}")]
+    RefreshRejected { url: String, status: u16, error: String, hint: String },
+    #[error("the token endpoint {url} could not be reached: {message}")]
+    RefreshNetwork { url: String, message: String },
+}
+
+/// The credentials document. Unknown members are kept and written back untouched.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    pub access_token: Secret,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub refresh_token: Option<Secret>,
+    pub refresh_token_expires_at: Option<DateTime<Utc>>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    other: Map<String, Value>,
+}
+
+impl Credentials {
+    /// A bare token with nothing else known.
+    pub fn token_only(token: Secret) -> Self {
+        Self {
+            access_token: token,
+            expires_at: None,
+            refresh_token: None,
+            refresh_token_expires_at: None,
+            client_id: None,
+            client_secret: None,
+            other: Map::new(),
+        }
+    }
+
+    /// Parses the secret's JSON. The error names the field, never a value.
+    pub fn parse(secret_name: &str, text: &str) -> Result<Self, AuthError> {
+        let bad = |detail: String| AuthError::BadCredentials { name: secret_name.to_string(), detail };
+        let mut map = match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(m)) => m,
+            Ok(_) => return Err(bad("it is JSON but not an object".into())),
+            Err(e) => return Err(bad(format!("not valid JSON (line {}, column {})", e.line(), e.column()))),
+        };
+        let mut take_str = |key: &str| -> Result<Option<String>, AuthError> {
+            match map.remove(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s)),
+                Some(_) => Err(bad(format!("\"{key}\" must be a string"))),
+            }
+        };
+        let access_token = take_str("access_token")?.ok_or_else(|| bad("\"access_token\" is missing".into()))?;
+        let refresh_token = take_str("refresh_token")?;
+        let client_id = take_str("client_id")?;
+        let client_secret = take_str("client_secret")?;
+        let expires_at = take_time(&mut map, "expires_at").map_err(bad)?;
+        let refresh_token_expires_at = take_time(&mut map, "refresh_token_expires_at").map_err(bad)?;
+        Ok(Self {
+            access_token: Secret::new(access_token),
+            expires_at,
+            refresh_token: refresh_token.map(Secret::new),
+            refresh_token_expires_at,
+            client_id,
+            client_secret: client_secret.map(Secret::new),
+            other: map,
+        })
+    }
+
+    /// The JSON to store back (times as RFC 3339).
+    pub fn to_json(&self) -> String {
+        let mut m = self.other.clone();
+        m.insert("access_token".into(), Value::String(self.access_token.expose().to_string()));
+        let mut put_opt = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                m.insert(k.into(), Value::String(v));
+            }
+        };
+        put_opt("expires_at", self.expires_at.map(|t| t.to_rfc3339()));
+        put_opt("refresh_token", self.refresh_token.as_ref().map(|s| s.expose().to_string()));
+        put_opt("refresh_token_expires_at", self.refresh_token_expires_at.map(|t| t.to_rfc3339()));
+        put_opt("client_id", self.client_id.clone());
+        put_opt("client_secret", self.client_secret.as_ref().map(|s| s.expose().to_string()));
+        Value::Object(m).to_string()
+    }
+
+    fn can_refresh(&self) -> bool {
+        self.refresh_token.is_some() && self.client_id.is_some() && self.client_secret.is_some()
+    }
+}
+
+fn take_time(map: &mut Map<String, Value>, key: &str) -> Result<Option<DateTime<Utc>>, String> {
+    let bad = || format!("\"{key}\" must be an RFC 3339 time (2026-12-01T00:00:00Z) or epoch seconds");
+    match map.remove(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => match DateTime::parse_from_rfc3339(s.trim()) {
+            Ok(t) => Ok(Some(t.with_timezone(&Utc))),
+            Err(_) => s.trim().parse::<i64>().ok().and_then(epoch).map(Some).ok_or_else(bad),
+        },
+        Some(Value::Number(n)) => n.as_i64().and_then(epoch).map(Some).ok_or_else(bad),
+        Some(_) => Err(bad()),
+    }
+}
+
+/// Epoch seconds, or milliseconds when the number is too large to be seconds.
+fn epoch(n: i64) -> Option<DateTime<Utc>> {
+    let secs = if n > 100_000_000_000 { n / 1000 } else { n };
+    Utc.timestamp_opt(secs, 0).single()
+}
+
+/// A source of "now"; tests and simulations move it.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+pub fn system_clock() -> Clock {
+    Arc::new(Utc::now)
+}
+
+/// Where credentials come from.
+#[derive(Clone)]
+pub enum TokenSource {
+    /// A fixed token (`LINKEDIN_ACCESS_TOKEN`).
+    Fixed(Secret),
+    /// A credentials document in a secret store, refreshed and written back.
+    Stored { store: Arc<dyn SecretStore>, name: String },
+}
+
+/// What happened to the credentials during a run, for the run report and metrics.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuthEvents {
+    pub refreshes: u32,
+    /// Days until the refresh token expires, when known.
+    pub refresh_token_days_left: Option<i64>,
+    /// A refreshed token that could not be saved (the run goes on; the next run refreshes again).
+    pub write_back_error: Option<String>,
+}
+
+struct State {
+    creds: Option<Credentials>,
+    events: AuthEvents,
+}
+
+/// Hands out bearer tokens and refreshes them. Shared by every call of a run.
+pub struct TokenProvider {
+    source: TokenSource,
+    token_url: String,
+    http: reqwest::Client,
+    clock: Clock,
+    state: Mutex<State>,
+}
+
+/// LinkedIn's answer to a refresh.
+#[derive(serde::Deserialize)]
+struct RefreshResponse {
+    access_token: String,
+    expires_in: i64,
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default)]
+    refresh_token_expires_in: Option<i64>,
+}
+
+impl TokenProvider {
+    /// `oauth_base` is e.g. `https://www.linkedin.com`; the token endpoint is `<base>/oauth/v2/accessToken`.
+    pub fn new(source: TokenSource, oauth_base: &str, http: reqwest::Client, clock: Clock) -> Self {
+        Self {
+            source,
+            token_url: format!("{}/oauth/v2/accessToken", oauth_base.trim_end_matches('/')),
+            http,
+            clock,
+            state: Mutex::new(State { creds: None, events: AuthEvents::default() }),
+        }
+    }
+
+    pub async fn events(&self) -> AuthEvents {
+        self.state.lock().await.events.clone()
+    }
+
+    /// A token good for at least the next calls: loads the credentials on first use and refreshes
+    /// them when fewer than 24 hours remain.
+    pub async fn bearer(&self) -> Result<Secret, AuthError> {
+        let mut st = self.state.lock().await;
+        if st.creds.is_none() {
+            let creds = self.load().await?;
+            st.events.refresh_token_days_left = creds.refresh_token_expires_at.map(|t| (t - (self.clock)()).num_days());
+            warn_if_refresh_token_expires_soon(&creds, (self.clock)());
+            st.creds = Some(creds);
+        }
+        let creds = st.creds.as_ref().expect("loaded above");
+        let now = (self.clock)();
+        match creds.expires_at {
+            Some(exp) if exp - now < REFRESH_MARGIN && creds.can_refresh() => {
+                tracing::info!(expires_at = %exp, "access token expires within 24 h: refreshing");
+                self.refresh(&mut st).await?;
+            }
+            Some(exp) if exp <= now => {
+                return Err(AuthError::CannotRefresh(format!(
+                    "the access token expired at {exp} and the credentials have no refresh_token/client_id/client_secret: re-authorise the app and store new credentials"
+                )));
+            }
+            Some(exp) if exp - now < REFRESH_MARGIN => {
+                tracing::warn!(expires_at = %exp, "access token expires within 24 h and cannot be refreshed (no refresh_token)");
+            }
+            _ => {}
+        }
+        Ok(st.creds.as_ref().expect("present").access_token.clone())
+    }
+
+    /// Called after a 401 with the token that was refused. Refreshes once; when another call has
+    /// already refreshed since, returns that newer token instead of refreshing again.
+    pub async fn refresh_after_unauthorized(&self, refused: &Secret) -> Result<Secret, AuthError> {
+        let mut st = self.state.lock().await;
+        if let Some(c) = &st.creds
+            && &c.access_token != refused
+        {
+            return Ok(c.access_token.clone());
+        }
+        match &self.source {
+            TokenSource::Fixed(_) => Err(AuthError::CannotRefresh(
+                "LinkedIn refused LINKEDIN_ACCESS_TOKEN (HTTP 401). It is a fixed token and cannot be refreshed: set a new one, or use SECRET_NAME with refreshable credentials".into(),
+            )),
+            TokenSource::Stored { .. } => {
+                if st.creds.is_none() {
+                    st.creds = Some(self.load().await?);
+                }
+                self.refresh(&mut st).await?;
+                Ok(st.creds.as_ref().expect("refreshed").access_token.clone())
+            }
+        }
+    }
+
+    async fn load(&self) -> Result<Credentials, AuthError> {
+        match &self.source {
+            TokenSource::Fixed(t) => Ok(Credentials::token_only(t.clone())),
+            TokenSource::Stored { store, name } => {
+                let text = store.get_secret(name).await?;
+                Credentials::parse(name, &text)
+            }
+        }
+    }
+
+    async fn refresh(&self, st: &mut State) -> Result<(), AuthError> {
+        let creds = st.creds.as_ref().expect("loaded before refresh");
+        let (Some(rt), Some(id), Some(secret)) = (&creds.refresh_token, &creds.client_id, &creds.client_secret) else {
+            return Err(AuthError::CannotRefresh(
+                "the access token must be refreshed but the credentials lack refresh_token, client_id or client_secret: re-authorise the app and store complete credentials".into(),
+            ));
+        };
+        let body = format!(
+            "grant_type=refresh_token&refresh_token={}&client_id={}&client_secret={}",
+            encode_leaf(rt.expose()),
+            encode_leaf(id),
+            encode_leaf(secret.expose())
+        );
+        let reply = self.post_token_request(body).await?;
+        let now = (self.clock)();
+        let mut fresh = creds.clone();
+        fresh.access_token = Secret::new(reply.access_token);
+        fresh.expires_at = Some(now + chrono::TimeDelta::seconds(reply.expires_in));
+        if let Some(rt) = reply.refresh_token.filter(|t| !t.is_empty()) {
+            fresh.refresh_token = Some(Secret::new(rt));
+        }
+        if let Some(secs) = reply.refresh_token_expires_in {
+            fresh.refresh_token_expires_at = Some(now + chrono::TimeDelta::seconds(secs));
+        }
+        st.events.refreshes += 1;
+        st.events.refresh_token_days_left = fresh.refresh_token_expires_at.map(|t| (t - now).num_days());
+        tracing::info!(expires_at = ?fresh.expires_at, "access token refreshed");
+        if let TokenSource::Stored { store, name } = &self.source
+            && let Err(e) = store.put_secret(name, &fresh.to_json()).await
+        {
+            tracing::error!(error = %e, secret = %name, "refreshed token could not be written back; the next run will refresh again");
+            st.events.write_back_error = Some(e.to_string());
+        }
+        st.creds = Some(fresh);
+        Ok(())
+    }
+
+    /// POSTs the form, retrying 429/5xx and network errors a few times.
+    async fn post_token_request(&self, body: String) -> Result<RefreshResponse, AuthError> {
+        let mut last = String::new();
+        for attempt in 0..3u32 {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(200 * 4u64.pow(attempt))).await;
+            }
+            let res = self
+                .http
+                .post(&self.token_url)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(body.clone())
+                .send()
+                .await;
+            let resp = match res {
+                Ok(r) => r,
+                Err(e) => {
+                    last = e.without_url().to_string();
+                    continue;
+                }
+            };
+            let status = resp.status().as_u16();
+            let bytes = resp.bytes().await.unwrap_or_default();
+            if (200..300).contains(&status) {
+                return serde_json::from_slice::<RefreshResponse>(&bytes).map_err(|e| AuthError::RefreshRejected {
+                    url: self.token_url.clone(),
+                    status,
+                    error: format!("unreadable answer ({e})"),
+                    hint: "expected {\"access_token\", \"expires_in\", ...}; check LINKEDIN_OAUTH_URL".into(),
+                });
+            }
+            let error = oauth_error_text(&bytes);
+            if status == 429 || status >= 500 {
+                last = format!("HTTP {status}: {error}");
+                continue;
+            }
+            let hint = if error.contains("invalid_grant") || error.contains("expired") || error.contains("revoked") {
+                "The refresh token is expired or revoked: a member must re-authorise the app and the new credentials must be stored in the secret"
+            } else if error.contains("invalid_client") || status == 401 {
+                "client_id/client_secret in the credentials do not match the LinkedIn app"
+            } else {
+                "Check the credentials in the secret and LINKEDIN_OAUTH_URL"
+            };
+            return Err(AuthError::RefreshRejected { url: self.token_url.clone(), status, error, hint: hint.into() });
+        }
+        Err(AuthError::RefreshNetwork { url: self.token_url.clone(), message: last })
+    }
+}
+
+/// `error: error_description` from an OAuth error body; never the raw body (it could echo the form).
+fn oauth_error_text(body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct OAuthError {
+        error: Option<String>,
+        error_description: Option<String>,
+        message: Option<String>,
+    }
+    match serde_json::from_slice::<OAuthError>(body) {
+        Ok(e) => [e.error, e.error_description.or(e.message)].into_iter().flatten().collect::<Vec<_>>().join(": "),
+        Err(_) => format!(
+            "unreadable body of {} bytes ({})",
+            body.len(),
+            excerpt(body, 40).chars().filter(|c| c.is_ascii_alphabetic() || *c == ' ').collect::<String>()
+        ),
+    }
+}
+
+fn warn_if_refresh_token_expires_soon(creds: &Credentials, now: DateTime<Utc>) {
+    if let Some(exp) = creds.refresh_token_expires_at {
+        let left = exp - now;
+        if left < REFRESH_TOKEN_WARNING {
+            tracing::warn!(
+                days_left = left.num_days(),
+                refresh_token_expires_at = %exp,
+                "the LinkedIn refresh token expires soon: a member must re-authorise the app before then, or collection stops"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_round_trips_credentials_keeping_unknown_members() {
+        let c = Credentials::parse(
+            "li",
+            r#"{"access_token":"AT","expires_at":"2026-12-01T00:00:00Z","refresh_token":"RT",
+                "refresh_token_expires_at":1800000000,"client_id":"cid","client_secret":"cs","note":"keep me"}"#,
+        )
+        .unwrap();
+        assert_eq!(c.access_token.expose(), "AT");
+        assert_eq!(c.expires_at.unwrap().to_rfc3339(), "2026-12-01T00:00:00+00:00");
+        assert_eq!(c.refresh_token_expires_at.unwrap().timestamp(), 1_800_000_000);
+        assert!(c.can_refresh());
+        let back: Value = serde_json::from_str(&c.to_json()).unwrap();
+        assert_eq!(back["note"], "keep me");
+        assert_eq!(back["refresh_token"], "RT");
+        assert_eq!(back["refresh_token_expires_at"], "2027-01-15T08:00:00+00:00");
+    }
+
+    #[test]
+    fn credential_errors_name_the_field_and_never_the_value() {
+        let err = Credentials::parse("li", r#"{"access_token": 12345}"#).unwrap_err().to_string();
+        assert!(err.contains("\"access_token\" must be a string"), "{err}");
+        let err = Credentials::parse("li", r#"{"refresh_token":"RT-SECRET"}"#).unwrap_err().to_string();
+        assert!(err.contains("\"access_token\" is missing") && !err.contains("RT-SECRET"), "{err}");
+        let err = Credentials::parse("li", r#"{"access_token":"AT-SECRET","expires_at":"tomorrow"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("\"expires_at\" must be an RFC 3339 time") && !err.contains("AT-SECRET"), "{err}");
+        let err = Credentials::parse("li", "AT-SECRET").unwrap_err().to_string();
+        assert!(err.contains("not valid JSON") && !err.contains("AT-SECRET"), "{err}");
+    }
+
+    #[test]
+    fn epoch_milliseconds_are_recognised() {
+        let c = Credentials::parse("li", r#"{"access_token":"A","expires_at":1800000000000}"#).unwrap();
+        assert_eq!(c.expires_at.unwrap().timestamp(), 1_800_000_000);
+    }
+
+    #[tokio::test]
+    async fn a_fixed_token_is_used_as_is_and_cannot_be_refreshed() {
+        let p = TokenProvider::new(
+            TokenSource::Fixed(Secret::new("T")),
+            "http://127.0.0.1:1",
+            reqwest::Client::new(),
+            system_clock(),
+        );
+        let t = p.bearer().await.unwrap();
+        assert_eq!(t.expose(), "T");
+        let err = p.refresh_after_unauthorized(&t).await.unwrap_err().to_string();
+        assert!(err.contains("fixed token and cannot be refreshed"), "{err}");
+    }
+}
