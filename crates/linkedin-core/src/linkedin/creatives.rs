@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::analytics::MAX_FACET_URNS;
 use super::campaigns::{MAX_PAGES, Page, string_enum};
 use super::client::{Call, LinkedInClient};
 use super::{ApiError, Patch};
@@ -69,26 +70,29 @@ impl Creative {
 pub const CREATIVE_PAGE_SIZE: u32 = 100;
 
 impl LinkedInClient {
-    /// Every creative of the given campaigns (whatever their status), following `pageToken`.
+    /// Every creative of the given campaigns (whatever their status): at most 50 campaign URNs per
+    /// request, each followed through its `pageToken` pages.
     pub async fn find_creatives(&self, campaigns: &[CampaignId]) -> Result<Vec<Creative>, ApiError> {
         let path = self.account_path("/creatives");
-        let list = Value::List(campaigns.iter().map(|c| Value::str(c.urn())).collect());
         let mut out = Vec::new();
-        let mut token: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let mut q = Query::new()
-                .raw("q", "criteria")
-                .param("campaigns", list.clone())
-                .raw("pageSize", &CREATIVE_PAGE_SIZE.to_string());
-            if let Some(t) = &token {
-                q = q.text("pageToken", t);
-            }
-            let page: Page<Creative> = self.json(Call::finder(path.clone(), q.build())).await?;
-            let next = page.next_token().map(str::to_string);
-            out.extend(page.elements);
-            match next {
-                Some(t) if Some(&t) != token.as_ref() => token = Some(t),
-                _ => return Ok(out),
+        for group in campaigns.chunks(MAX_FACET_URNS) {
+            let list = Value::List(group.iter().map(|c| Value::str(c.urn())).collect());
+            let mut token: Option<String> = None;
+            for _ in 0..MAX_PAGES {
+                let mut q = Query::new()
+                    .raw("q", "criteria")
+                    .param("campaigns", list.clone())
+                    .raw("pageSize", &CREATIVE_PAGE_SIZE.to_string());
+                if let Some(t) = &token {
+                    q = q.text("pageToken", t);
+                }
+                let page: Page<Creative> = self.json(Call::finder(path.clone(), q.build())).await?;
+                let next = page.next_token().map(str::to_string);
+                out.extend(page.elements);
+                match next {
+                    Some(t) if Some(&t) != token.as_ref() => token = Some(t),
+                    _ => break,
+                }
             }
         }
         Ok(out)

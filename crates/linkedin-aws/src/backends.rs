@@ -1,0 +1,66 @@
+//! From configuration to backends: the only place that chooses between AWS and local.
+
+use std::sync::Arc;
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use linkedin_core::config::{CredentialsConfig, LinkedInConfig, StorageConfig};
+use linkedin_core::linkedin::LinkedInClient;
+use linkedin_core::linkedin::auth::{Clock, TokenProvider, TokenSource};
+use linkedin_core::metrics::{EmfFile, EmfWriter, MetricsSink};
+use linkedin_core::secrets::DirSecretStore;
+use linkedin_core::store::{LocalStore, ObjectStore};
+use tokio::sync::OnceCell;
+
+use crate::s3::S3Store;
+use crate::secrets_manager::SecretsManagerStore;
+
+/// The SDK configuration from the usual sources (env, profile, Lambda role), loaded once and only
+/// when an AWS backend is actually used.
+pub async fn aws_config() -> &'static SdkConfig {
+    static CONFIG: OnceCell<SdkConfig> = OnceCell::const_new();
+    CONFIG.get_or_init(|| aws_config::load_defaults(BehaviorVersion::latest())).await
+}
+
+/// An S3 client. Path-style addressing when a custom endpoint is set (moto, MinIO, LocalStack).
+pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
+    let path_style = sdk.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+    let conf = aws_sdk_s3::config::Builder::from(sdk).force_path_style(path_style).build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
+pub async fn object_store(cfg: &StorageConfig) -> Arc<dyn ObjectStore> {
+    match cfg {
+        StorageConfig::Local { data_dir } => Arc::new(LocalStore::new(data_dir)),
+        StorageConfig::S3 { bucket } => Arc::new(S3Store::new(s3_client(aws_config().await), bucket)),
+    }
+}
+
+pub async fn token_source(cfg: &CredentialsConfig) -> TokenSource {
+    match cfg {
+        CredentialsConfig::AccessToken(t) => TokenSource::Fixed(t.clone()),
+        CredentialsConfig::SecretFile { dir, secret_name } => {
+            TokenSource::Stored { store: Arc::new(DirSecretStore::new(dir)), name: secret_name.clone() }
+        }
+        CredentialsConfig::SecretsManager { secret_name } => TokenSource::Stored {
+            store: Arc::new(SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(aws_config().await))),
+            name: secret_name.clone(),
+        },
+    }
+}
+
+/// The LinkedIn client with its token provider.
+pub async fn linkedin_client(cfg: &LinkedInConfig, clock: Clock) -> LinkedInClient {
+    let http = linkedin_core::linkedin::http_client();
+    let tokens = TokenProvider::new(token_source(&cfg.credentials).await, &cfg.oauth_base_url, http.clone(), clock);
+    LinkedInClient::new(cfg, Arc::new(tokens), http)
+}
+
+/// EMF to stdout inside Lambda (CloudWatch extracts it) or with S3 storage; locally a file under
+/// `DATA_DIR/metrics/`.
+pub fn metrics_sink(storage: &StorageConfig) -> Arc<dyn MetricsSink> {
+    let in_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
+    match storage {
+        StorageConfig::Local { data_dir } if !in_lambda => Arc::new(EmfFile::new(data_dir.join("metrics"))),
+        _ => Arc::new(EmfWriter::stdout()),
+    }
+}

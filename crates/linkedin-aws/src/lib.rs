@@ -1,0 +1,12 @@
+//! `linkedin-aws`: the production backends behind `linkedin-core`'s traits, and the one function
+//! per backend that picks AWS or local from the configuration.
+//!
+//! * [`s3::S3Store`] implements `ObjectStore` over a bucket;
+//! * [`secrets_manager::SecretsManagerStore`] implements `SecretStore`;
+//! * [`backends`] turns a [`linkedin_core::config`] into trait objects, so the jobs never name an AWS type.
+
+pub mod backends;
+pub mod s3;
+pub mod secrets_manager;
+
+pub use backends::{aws_config, linkedin_client, metrics_sink, object_store};

@@ -1,0 +1,85 @@
+//! `ObjectStore` over S3.
+
+use async_trait::async_trait;
+use aws_sdk_s3::error::DisplayErrorContext;
+use aws_sdk_s3::primitives::ByteStream;
+use linkedin_core::store::{ObjectMeta, ObjectStore, StoreError, validate_key};
+
+#[derive(Clone, Debug)]
+pub struct S3Store {
+    client: aws_sdk_s3::Client,
+    bucket: String,
+}
+
+impl S3Store {
+    pub fn new(client: aws_sdk_s3::Client, bucket: impl Into<String>) -> Self {
+        Self { client, bucket: bucket.into() }
+    }
+
+    fn fail(&self, op: &'static str, key: &str, e: impl std::error::Error) -> StoreError {
+        StoreError::Backend {
+            op,
+            location: format!("s3://{}/{key}", self.bucket),
+            message: DisplayErrorContext(e).to_string(),
+        }
+    }
+}
+
+#[async_trait]
+impl ObjectStore for S3Store {
+    async fn put(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
+        validate_key(key)?;
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .map_err(|e| self.fail("put", key, e))?;
+        Ok(())
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        validate_key(key)?;
+        let out = match self.client.get_object().bucket(&self.bucket).key(key).send().await {
+            Ok(o) => o,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
+            Err(e) => return Err(self.fail("get", key, e)),
+        };
+        let bytes = out.body.collect().await.map_err(|e| self.fail("read", key, e))?;
+        Ok(Some(bytes.into_bytes().to_vec()))
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StoreError> {
+        let mut pages = self.client.list_objects_v2().bucket(&self.bucket).prefix(prefix).into_paginator().send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| self.fail("list", prefix, e))?;
+            for o in page.contents() {
+                if let Some(key) = o.key() {
+                    out.push(ObjectMeta { key: key.to_string(), size: o.size().unwrap_or(0).max(0) as u64 });
+                }
+            }
+        }
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(out)
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        validate_key(key)?;
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| self.fail("delete", key, e))?;
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        format!("s3://{}", self.bucket)
+    }
+}

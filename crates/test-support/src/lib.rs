@@ -1,0 +1,82 @@
+//! Test harness shared by the crates' integration tests.
+//!
+//! [`Moto::start`] runs a real moto server (from the `.venv` that `make test` creates) on a free
+//! loopback port and kills it when dropped. Each test gets its own server and state, so tests run
+//! in parallel without seeing each other's buckets.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+/// The workspace root (where `.venv/` lives).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+}
+
+/// A moto server process.
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+}
+
+impl Moto {
+    /// Starts moto on a free port and waits until it accepts connections.
+    pub fn start() -> Self {
+        let bin = std::env::var_os("MOTO_SERVER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace_root().join(".venv/bin/moto_server"));
+        assert!(
+            bin.exists(),
+            "moto_server not found at {}: run `make test` (it creates .venv with moto), or set MOTO_SERVER to its path",
+            bin.display()
+        );
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+        let child = Command::new(&bin)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start {}: {e}", bin.display()));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "moto did not start on port {port} within 30 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, endpoint: format!("http://127.0.0.1:{port}") }
+    }
+
+    /// An SDK config aimed at this server with dummy credentials.
+    pub async fn sdk_config(&self) -> SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(&self.endpoint)
+            .region(Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_s3::config::Credentials::new("test", "test", None, None, "moto"))
+            .load()
+            .await
+    }
+
+    pub async fn s3(&self) -> aws_sdk_s3::Client {
+        let conf = aws_sdk_s3::config::Builder::from(&self.sdk_config().await).force_path_style(true).build();
+        aws_sdk_s3::Client::from_conf(conf)
+    }
+
+    pub async fn secrets_manager(&self) -> aws_sdk_secretsmanager::Client {
+        aws_sdk_secretsmanager::Client::new(&self.sdk_config().await)
+    }
+
+    /// Creates a bucket and returns its name.
+    pub async fn bucket(&self, name: &str) -> String {
+        self.s3().await.create_bucket().bucket(name).send().await.expect("create bucket");
+        name.to_string()
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
