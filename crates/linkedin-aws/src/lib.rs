@@ -3,9 +3,11 @@
 //!
 //! * [`s3::S3Store`] implements `ObjectStore` over a bucket;
 //! * [`secrets_manager::SecretsManagerStore`] implements `SecretStore`;
+//! * [`lambda`] is the glue the four Lambda binaries share (scheduled event, run clock, result);
 //! * [`backends`] turns a [`linkedin_core::config`] into trait objects, so the jobs never name an AWS type.
 
 pub mod backends;
+pub mod lambda;
 pub mod s3;
 pub mod secrets_manager;
 

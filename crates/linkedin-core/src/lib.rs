@@ -24,3 +24,27 @@ pub mod telemetry;
 
 pub use ids::{AccountId, CampaignId, CreativeId, PostUrn};
 pub use secret::Secret;
+
+/// A job run's notion of time.
+///
+/// `as_of` is the run's "today" (`--as-of`, or the day of the EventBridge schedule time); `now` is the
+/// instant recorded as `pulled_at`. They differ in backfills and in simulations, where the sandbox's
+/// clock stands in for the wall clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunClock {
+    pub as_of: chrono::NaiveDate,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+impl RunClock {
+    /// Today, now.
+    pub fn wall() -> Self {
+        let now = chrono::Utc::now();
+        Self { as_of: now.date_naive(), now }
+    }
+
+    /// A given day, pulled now.
+    pub fn as_of(as_of: chrono::NaiveDate) -> Self {
+        Self { as_of, now: chrono::Utc::now() }
+    }
+}

@@ -1,0 +1,54 @@
+//! Lambda glue shared by the four functions: the scheduled event, the run clock, the result.
+
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use chrono::NaiveDate;
+use linkedin_core::RunClock;
+use serde_json::Value;
+
+/// What EventBridge sends on a schedule.
+pub type ScheduledEvent = lambda_runtime::LambdaEvent<EventBridgeEvent<Value>>;
+
+/// The run's clock: the schedule's time, or `detail.as_of` (`YYYY-MM-DD`) for a manual backfill.
+pub fn run_clock(event: &EventBridgeEvent<Value>) -> Result<RunClock, lambda_runtime::Error> {
+    let now = chrono::Utc::now();
+    match event.detail.get("as_of") {
+        None | Some(Value::Null) => Ok(RunClock { as_of: event.time.unwrap_or(now).date_naive(), now }),
+        Some(Value::String(s)) => {
+            let as_of: NaiveDate =
+                s.parse().map_err(|_| format!("detail.as_of = '{s}' is not a date: expected YYYY-MM-DD"))?;
+            Ok(RunClock { as_of, now })
+        }
+        Some(other) => Err(format!("detail.as_of = {other} is not a date string: expected \"YYYY-MM-DD\"").into()),
+    }
+}
+
+/// The Lambda's result: the report when the run succeeded, else an error carrying the summary (so
+/// EventBridge retries and the error alarm fires; the full report is in the logs and the store).
+pub fn finish<T>(succeeded: bool, summary: String, report: T) -> Result<T, lambda_runtime::Error> {
+    if succeeded { Ok(report) } else { Err(summary.into()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(detail: Value) -> EventBridgeEvent<Value> {
+        serde_json::from_value(serde_json::json!({
+            "version": "0", "id": "e1", "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "123456789012", "time": "2026-11-23T06:00:00Z", "region": "us-east-1",
+            "resources": ["arn:aws:events:us-east-1:123456789012:rule/collector"], "detail": detail
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_schedule_time_is_the_run_day_unless_detail_overrides_it() {
+        assert_eq!(run_clock(&event(serde_json::json!({}))).unwrap().as_of.to_string(), "2026-11-23");
+        assert_eq!(
+            run_clock(&event(serde_json::json!({"as_of": "2026-10-01"}))).unwrap().as_of.to_string(),
+            "2026-10-01"
+        );
+        let err = run_clock(&event(serde_json::json!({"as_of": "yesterday"}))).unwrap_err().to_string();
+        assert!(err.contains("detail.as_of = 'yesterday' is not a date"), "{err}");
+    }
+}
