@@ -28,7 +28,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self):
-        Handler.requests.append({"path": self.path, "headers": dict(self.headers)})
+        Handler.requests.append({"path": self.path, "authorization": self.headers.get("Authorization")})
         if self.headers.get("X-Restli-Protocol-Version") != "2.0.0" or not self.headers.get("LinkedIn-Version"):
             return self._send(400, {"status": 400, "message": "missing versioned headers"})
         path, _, query = self.path.partition("?")

@@ -73,7 +73,8 @@ def test_collect_writes_the_raw_contract(linkedin, tmp_path):
 
     # The token went to LinkedIn as a bearer header and nowhere else.
     sent = fake_linkedin.Handler.requests
-    assert all(r["headers"].get("Authorization") == "Bearer py-test-token-3e8f" for r in sent)
+    assert len(sent) == 5  # campaign search, creatives finder, two posts, one analytics request
+    assert all(r["authorization"] == "Bearer py-test-token-3e8f" for r in sent)
     written = "".join(p.read_text() for p in data.rglob("*") if p.is_file())
     assert "py-test-token-3e8f" not in written + res.stdout + res.stderr
 
