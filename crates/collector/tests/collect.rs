@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate, Utc};
 use collector::Collector;
 use linkedin_aws::s3::S3Store;
 use linkedin_aws::secrets_manager::SecretsManagerStore;
-use linkedin_core::config::{ApiVersion, CredentialsConfig, LinkedInConfig};
+use linkedin_core::config::{CredentialsConfig, LinkedInConfig};
 use linkedin_core::linkedin::analytics::DEFAULT_METRICS;
 use linkedin_core::linkedin::auth::{TokenProvider, TokenSource, system_clock};
 use linkedin_core::linkedin::retry::RetryPolicy;
@@ -117,15 +117,11 @@ async fn fake_linkedin(broken_analytics: Option<(u64, u16)>) -> MockServer {
 }
 
 fn linkedin_config(server: &MockServer) -> LinkedInConfig {
-    LinkedInConfig {
-        api_base_url: server.uri(),
-        oauth_base_url: server.uri(),
-        api_version: ApiVersion::parse("202610").unwrap(),
-        account_id: AccountId(ACCOUNT),
-        credentials: CredentialsConfig::AccessToken(Secret::new("unused")),
-        retry: RetryPolicy::for_tests(),
-        concurrency: 3,
-    }
+    let mut c =
+        LinkedInConfig::new(&server.uri(), AccountId(ACCOUNT), CredentialsConfig::AccessToken(Secret::new("unused")));
+    c.retry = RetryPolicy::for_tests();
+    c.concurrency = 3;
+    c
 }
 
 fn collector(

@@ -55,12 +55,13 @@ pub async fn linkedin_client(cfg: &LinkedInConfig, clock: Clock) -> LinkedInClie
     LinkedInClient::new(cfg, Arc::new(tokens), http)
 }
 
-/// EMF to stdout inside Lambda (CloudWatch extracts it) or with S3 storage; locally a file under
-/// `DATA_DIR/metrics/`.
+/// EMF to stdout inside Lambda (CloudWatch Logs extracts it); locally a file under
+/// `DATA_DIR/metrics/`; from the CLI on S3, stderr (stdout is the job's report).
 pub fn metrics_sink(storage: &StorageConfig) -> Arc<dyn MetricsSink> {
     let in_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
     match storage {
-        StorageConfig::Local { data_dir } if !in_lambda => Arc::new(EmfFile::new(data_dir.join("metrics"))),
-        _ => Arc::new(EmfWriter::stdout()),
+        _ if in_lambda => Arc::new(EmfWriter::stdout()),
+        StorageConfig::Local { data_dir } => Arc::new(EmfFile::new(data_dir.join("metrics"))),
+        StorageConfig::S3 { .. } => Arc::new(EmfWriter::stderr()),
     }
 }

@@ -388,6 +388,21 @@ pub struct LinkedInConfig {
 }
 
 impl LinkedInConfig {
+    /// A configuration with the defaults the environment would give: the current API version, the
+    /// default retry policy and concurrency, OAuth at the same base as the API (as the sandbox serves).
+    pub fn new(api_base_url: &str, account_id: AccountId, credentials: CredentialsConfig) -> Self {
+        let base = api_base_url.trim_end_matches('/').to_string();
+        Self {
+            oauth_base_url: base.clone(),
+            api_base_url: base,
+            api_version: ApiVersion(crate::linkedin::DEFAULT_API_VERSION.to_string()),
+            account_id,
+            credentials,
+            retry: RetryPolicy::default(),
+            concurrency: 4,
+        }
+    }
+
     pub fn read(r: &mut Reader<'_>) -> Option<Self> {
         let api_base_url = base_url(r, "LINKEDIN_API_BASE_URL", "https://api.linkedin.com");
         let oauth_base_url = base_url(r, "LINKEDIN_OAUTH_URL", "https://www.linkedin.com");

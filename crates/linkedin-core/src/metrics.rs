@@ -109,6 +109,13 @@ impl EmfWriter<std::io::Stdout> {
     }
 }
 
+impl EmfWriter<std::io::Stderr> {
+    /// For the CLI on S3: keeps stdout for the job's report.
+    pub fn stderr() -> Self {
+        Self::new(std::io::stderr())
+    }
+}
+
 impl<W: Write + Send> MetricsSink for EmfWriter<W> {
     fn emit(&self, set: &MetricSet) {
         let line = set.to_emf().to_string();

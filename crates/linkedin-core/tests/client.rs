@@ -22,15 +22,11 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 const ACCOUNT: u64 = 508720451;
 
 fn config(server: &MockServer, retry: RetryPolicy) -> LinkedInConfig {
-    LinkedInConfig {
-        api_base_url: server.uri(),
-        oauth_base_url: server.uri(),
-        api_version: ApiVersion::parse("202610").unwrap(),
-        account_id: AccountId(ACCOUNT),
-        credentials: CredentialsConfig::AccessToken(Secret::new("unused")),
-        retry,
-        concurrency: 2,
-    }
+    let mut c =
+        LinkedInConfig::new(&server.uri(), AccountId(ACCOUNT), CredentialsConfig::AccessToken(Secret::new("unused")));
+    c.api_version = ApiVersion::parse("202610").unwrap();
+    c.retry = retry;
+    c
 }
 
 fn client_with(server: &MockServer, source: TokenSource, retry: RetryPolicy, clock: Clock) -> LinkedInClient {

@@ -97,61 +97,23 @@ pub struct Campaign {
     pub campaign_type: Option<String>,
 }
 
-/// A page of a finder's results.
-#[derive(Debug, Deserialize)]
-pub(crate) struct Page<T> {
-    #[serde(default = "Vec::new")]
-    pub elements: Vec<T>,
-    #[serde(default)]
-    pub metadata: Option<PageMetadata>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct PageMetadata {
-    #[serde(default)]
-    pub next_page_token: Option<String>,
-}
-
-impl<T> Page<T> {
-    pub fn next_token(&self) -> Option<&str> {
-        self.metadata.as_ref()?.next_page_token.as_deref().filter(|t| !t.is_empty())
-    }
-}
-
-/// Upper bound on pages, so a server that repeats a token cannot loop a run forever.
-pub(crate) const MAX_PAGES: usize = 1000;
-
 /// Campaign search page size (LinkedIn allows up to 1000).
 pub const CAMPAIGN_PAGE_SIZE: u32 = 500;
 
 impl LinkedInClient {
     /// Every campaign of the account in one of `statuses`, following `pageToken` paging.
     pub async fn search_campaigns(&self, statuses: &[CampaignStatus]) -> Result<Vec<Campaign>, ApiError> {
-        let path = self.account_path("/adCampaigns");
         let search = Value::Record(vec![(
             "status",
             Value::Record(vec![("values", Value::List(statuses.iter().map(|s| Value::str(s.as_str())).collect()))]),
         )]);
-        let mut out = Vec::new();
-        let mut token: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let mut q = Query::new()
+        self.finder_all(&self.account_path("/adCampaigns"), || {
+            Query::new()
                 .raw("q", "search")
                 .param("search", search.clone())
-                .raw("pageSize", &CAMPAIGN_PAGE_SIZE.to_string());
-            if let Some(t) = &token {
-                q = q.text("pageToken", t);
-            }
-            let page: Page<Campaign> = self.json(Call::finder(path.clone(), q.build())).await?;
-            let next = page.next_token().map(str::to_string);
-            out.extend(page.elements);
-            match next {
-                Some(t) if Some(&t) != token.as_ref() => token = Some(t),
-                _ => return Ok(out),
-            }
-        }
-        Ok(out)
+                .raw("pageSize", &CAMPAIGN_PAGE_SIZE.to_string())
+        })
+        .await
     }
 
     /// One campaign.

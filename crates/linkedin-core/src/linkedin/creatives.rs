@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::analytics::MAX_FACET_URNS;
-use super::campaigns::{MAX_PAGES, Page, string_enum};
+use super::campaigns::string_enum;
 use super::client::{Call, LinkedInClient};
 use super::{ApiError, Patch};
 use crate::ids::{CampaignId, CreativeId, PostUrn};
@@ -77,23 +77,15 @@ impl LinkedInClient {
         let mut out = Vec::new();
         for group in campaigns.chunks(MAX_FACET_URNS) {
             let list = Value::List(group.iter().map(|c| Value::str(c.urn())).collect());
-            let mut token: Option<String> = None;
-            for _ in 0..MAX_PAGES {
-                let mut q = Query::new()
-                    .raw("q", "criteria")
-                    .param("campaigns", list.clone())
-                    .raw("pageSize", &CREATIVE_PAGE_SIZE.to_string());
-                if let Some(t) = &token {
-                    q = q.text("pageToken", t);
-                }
-                let page: Page<Creative> = self.json(Call::finder(path.clone(), q.build())).await?;
-                let next = page.next_token().map(str::to_string);
-                out.extend(page.elements);
-                match next {
-                    Some(t) if Some(&t) != token.as_ref() => token = Some(t),
-                    _ => break,
-                }
-            }
+            let page = self
+                .finder_all(&path, || {
+                    Query::new()
+                        .raw("q", "criteria")
+                        .param("campaigns", list.clone())
+                        .raw("pageSize", &CREATIVE_PAGE_SIZE.to_string())
+                })
+                .await?;
+            out.extend(page);
         }
         Ok(out)
     }
