@@ -18,3 +18,13 @@ mod report;
 pub use collect::Collector;
 pub use config::CollectorConfig;
 pub use report::{CollectReport, Failure};
+
+use linkedin_aws::lambda::{self, ScheduledEvent};
+
+/// The Lambda handler: the schedule's day (or `detail.as_of`) is the run's day; the report is the
+/// result, or an error carrying its summary when any part failed (so EventBridge retries and alarms fire).
+pub async fn handle(collector: &Collector, event: ScheduledEvent) -> Result<CollectReport, lambda_runtime::Error> {
+    let clock = lambda::run_clock(&event.payload)?;
+    let report = collector.run(clock).await;
+    lambda::finish(report.succeeded(), report.summary(), report)
+}

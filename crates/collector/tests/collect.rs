@@ -397,3 +397,23 @@ async fn on_s3_with_secrets_manager_a_401_refreshes_writes_back_and_no_secret_le
         assert!(!everything.contains(secret), "{secret} leaked");
     }
 }
+
+fn scheduled_event() -> linkedin_aws::lambda::ScheduledEvent {
+    let payload = serde_json::from_slice(include_bytes!("fixtures/scheduled-event.json")).unwrap();
+    lambda_runtime::LambdaEvent { payload, context: lambda_runtime::Context::default() }
+}
+
+#[tokio::test]
+async fn the_lambda_handler_returns_the_report_or_an_error_with_the_summary() {
+    let server = fake_linkedin(None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn ObjectStore> = Arc::new(LocalStore::new(dir.path()));
+    let (c, _) = collector(&server, TokenSource::Fixed(Secret::new("tok")), store.clone(), vec![CampaignId(1)]);
+    let report = collector::handle(&c, scheduled_event()).await.unwrap();
+    assert_eq!(report.as_of, d("2026-11-23"), "the schedule's time is the run's day");
+    assert_eq!(report.analytics_rows, 16);
+
+    let (c, _) = collector(&server, TokenSource::Fixed(Secret::new("tok")), store, vec![CampaignId(1), CampaignId(3)]);
+    let err = collector::handle(&c, scheduled_event()).await.unwrap_err().to_string();
+    assert!(err.starts_with("collector run ") && err.ends_with("1 failure(s)"), "{err}");
+}
