@@ -27,6 +27,14 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode()
+        Handler.requests.append({"path": self.path, "authorization": None, "body": body})
+        if self.path == "/oauth/v2/accessToken" and "grant_type=refresh_token" in body:
+            return self._send(200, {"access_token": "py-refreshed-token", "expires_in": 5184000})
+        return self._send(404, {"status": 404, "message": f"no route {self.path}"})
+
     def do_GET(self):
         Handler.requests.append({"path": self.path, "authorization": self.headers.get("Authorization")})
         if self.headers.get("X-Restli-Protocol-Version") != "2.0.0" or not self.headers.get("LinkedIn-Version"):

@@ -79,6 +79,35 @@ def test_collect_writes_the_raw_contract(linkedin, tmp_path):
     assert "py-test-token-3e8f" not in written + res.stdout + res.stderr
 
 
+def test_file_secrets_are_refreshed_and_written_back(linkedin, tmp_path):
+    from datetime import datetime, timedelta, timezone
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    soon = datetime.now(timezone.utc) + timedelta(hours=2)
+    (secrets / "linkedin.json").write_text(json.dumps({
+        "access_token": "py-old-token", "expires_at": soon.isoformat(), "refresh_token": "py-refresh-77",
+        "refresh_token_expires_at": (soon + timedelta(days=10)).isoformat(),
+        "client_id": "cid", "client_secret": "py-client-secret-12",
+    }))
+    res = run_cli(["collect", "--as-of", "2026-11-20", "--lookback-days", "0"], {
+        "DATA_DIR": str(tmp_path / "data"), "LINKEDIN_API_BASE_URL": linkedin, "LINKEDIN_OAUTH_URL": linkedin,
+        "LINKEDIN_AD_ACCOUNT_ID": str(fake_linkedin.ACCOUNT), "SECRET_NAME": "linkedin", "SECRETS_DIR": str(secrets),
+    }, tmp_path)
+    assert res.returncode == 0, res.stderr
+    report = json.loads(res.stdout)
+    assert report["token_refreshes"] == 1 and report["refresh_token_days_left"] == 10
+    assert "refresh token expires soon" in res.stderr
+    saved = json.loads((secrets / "linkedin.json").read_text())
+    assert saved["access_token"] == "py-refreshed-token" and saved["refresh_token"] == "py-refresh-77"
+    gets = [r for r in fake_linkedin.Handler.requests if r["authorization"]]
+    assert gets and all(r["authorization"] == "Bearer py-refreshed-token" for r in gets)
+    metrics = [json.loads(l) for l in (tmp_path / "data" / "metrics" / "collector.jsonl").read_text().splitlines()]
+    assert metrics[-1]["RefreshTokenDaysLeft"] == 10 and metrics[-1]["TokenRefreshes"] == 1
+    leaked = res.stdout + res.stderr + "".join(p.read_text() for p in (tmp_path / "data").rglob("*") if p.is_file())
+    for secret in ("py-old-token", "py-refreshed-token", "py-refresh-77", "py-client-secret-12"):
+        assert secret not in leaked
+
+
 def test_bad_configuration_exits_2_and_names_each_variable(tmp_path):
     res = run_cli(["collect"], {"LOOKBACK_DAYS": "a week", "LINKEDIN_ACCESS_TOKEN": "t"}, tmp_path)
     assert res.returncode == 2
