@@ -6,13 +6,13 @@ use std::sync::Arc;
 use chrono::{NaiveDate, TimeDelta};
 use futures_util::{StreamExt, stream};
 use linkedin_core::layout::{self, RunId};
+use linkedin_core::linkedin::LinkedInClient;
 use linkedin_core::linkedin::analytics::{
     self, AnalyticsRequest, CampaignLoad, CreativeDay, DEFAULT_METRICS, ROW_BUDGET,
 };
 use linkedin_core::linkedin::campaigns::{Campaign, CampaignStatus};
 use linkedin_core::linkedin::creatives::Creative;
 use linkedin_core::linkedin::posts::AdCopy;
-use linkedin_core::linkedin::{ApiError, LinkedInClient};
 use linkedin_core::metrics::MetricsSink;
 use linkedin_core::raw::{AnalyticsRecord, CampaignSnapshot, CreativeSnapshot, to_ndjson};
 use linkedin_core::store::ObjectStore;
@@ -56,11 +56,10 @@ impl Collector {
         let mut report = CollectReport::new(run.clone(), clock.as_of, clock.now, (start, clock.as_of));
         tracing::info!(run_id = %run, as_of = %clock.as_of, window_start = %start, store = %self.store.describe(), "collector run starting");
 
-        let mut run_state = RunState { report: &mut report };
-        let campaigns = self.campaigns(&mut run_state).await;
-        let creatives = self.creatives(&campaigns, &mut run_state).await;
-        let copies = self.copies(&creatives, &mut run_state).await;
-        let days = self.analytics(&campaigns, &creatives, start, clock.as_of, &mut run_state).await;
+        let campaigns = self.campaigns(&mut report).await;
+        let creatives = self.creatives(&campaigns, &mut report).await;
+        let copies = self.copies(&creatives, &mut report).await;
+        let days = self.analytics(&campaigns, &creatives, start, clock.as_of, &mut report).await;
 
         // Save what was collected, even after an abort: it is all valid data.
         let account = self.client.account();
@@ -135,7 +134,7 @@ impl Collector {
     }
 
     /// The campaigns to collect: the configured ids, or a search for ACTIVE and PAUSED ones.
-    async fn campaigns(&self, st: &mut RunState<'_>) -> Vec<Campaign> {
+    async fn campaigns(&self, report: &mut CollectReport) -> Vec<Campaign> {
         if self.campaign_ids.is_empty() {
             return match self.client.search_campaigns(&[CampaignStatus::Active, CampaignStatus::Paused]).await {
                 Ok(c) => {
@@ -143,7 +142,7 @@ impl Collector {
                     c
                 }
                 Err(e) => {
-                    st.fail("campaign search", e);
+                    report.record_api_failure("campaign search", e);
                     Vec::new()
                 }
             };
@@ -157,7 +156,7 @@ impl Collector {
         for (id, r) in results {
             match r {
                 Ok(c) => out.push(c),
-                Err(e) => st.fail(&format!("campaign {id}"), e),
+                Err(e) => report.record_api_failure(&format!("campaign {id}"), e),
             }
         }
         tracing::info!(campaigns = out.len(), requested = self.campaign_ids.len(), "read the configured campaigns");
@@ -166,7 +165,11 @@ impl Collector {
 
     /// Every creative of each campaign. A campaign whose creatives cannot be listed is dropped from the
     /// rest of the run (its earlier data stays), and reported.
-    async fn creatives(&self, campaigns: &[Campaign], st: &mut RunState<'_>) -> BTreeMap<CampaignId, Vec<Creative>> {
+    async fn creatives(
+        &self,
+        campaigns: &[Campaign],
+        report: &mut CollectReport,
+    ) -> BTreeMap<CampaignId, Vec<Creative>> {
         let results: Vec<_> = stream::iter(campaigns.iter().map(|c| c.id))
             .map(|id| async move { (id, self.client.find_creatives(&[id]).await) })
             .buffered(self.client.concurrency())
@@ -178,7 +181,7 @@ impl Collector {
                 Ok(list) => {
                     out.insert(id, list);
                 }
-                Err(e) => st.fail(&format!("campaign {id}"), e),
+                Err(e) => report.record_api_failure(&format!("campaign {id}"), e),
             }
         }
         tracing::info!(creatives = out.values().map(Vec::len).sum::<usize>(), "listed creatives");
@@ -190,7 +193,7 @@ impl Collector {
     async fn copies(
         &self,
         creatives: &BTreeMap<CampaignId, Vec<Creative>>,
-        st: &mut RunState<'_>,
+        report: &mut CollectReport,
     ) -> HashMap<PostUrn, Result<AdCopy, String>> {
         let mut urns: Vec<PostUrn> = creatives.values().flatten().filter_map(|c| c.post().cloned()).collect();
         urns.sort();
@@ -208,12 +211,12 @@ impl Collector {
             let copy = match r {
                 Ok(post) => Ok(AdCopy::from(post)),
                 Err(e) if e.status() == Some(404) => {
-                    st.report.warnings.push(format!("post {urn} no longer exists; its creative is saved without copy"));
+                    report.warnings.push(format!("post {urn} no longer exists; its creative is saved without copy"));
                     Err(e.to_string())
                 }
                 Err(e) => {
                     let msg = e.to_string();
-                    st.fail(&format!("post {urn}"), e);
+                    report.record_api_failure(&format!("post {urn}"), e);
                     Err(msg)
                 }
             };
@@ -230,7 +233,7 @@ impl Collector {
         creatives: &BTreeMap<CampaignId, Vec<Creative>>,
         start: NaiveDate,
         end: NaiveDate,
-        st: &mut RunState<'_>,
+        report: &mut CollectReport,
     ) -> Vec<(CampaignId, CreativeDay)> {
         let campaign_of: HashMap<CreativeId, CampaignId> =
             creatives.values().flatten().map(|c| (c.id, c.campaign)).collect();
@@ -256,7 +259,7 @@ impl Collector {
                         let single = AnalyticsRequest { campaigns: vec![*id], ..req.clone() };
                         match self.client.creative_daily(&single, &self.analytics_metrics).await {
                             Ok(p) => ok.push(p),
-                            Err(e) => st.fail(&format!("campaign {id} analytics"), e),
+                            Err(e) => report.record_api_failure(&format!("campaign {id} analytics"), e),
                         }
                     }
                     ok
@@ -268,13 +271,13 @@ impl Collector {
                         req.start,
                         req.end
                     );
-                    st.fail(&scope, e);
+                    report.record_api_failure(&scope, e);
                     Vec::new()
                 }
             };
             for pull in pulled {
                 for p in pull.problems {
-                    st.report.failures.push(Failure { scope: "analytics row".into(), error: p });
+                    report.failures.push(Failure { scope: "analytics row".into(), error: p });
                 }
                 for day in pull.rows {
                     let campaign = match campaign_of.get(&day.creative) {
@@ -283,7 +286,10 @@ impl Collector {
                         None => match self.client.get_creative(day.creative).await {
                             Ok(c) => c.campaign,
                             Err(e) => {
-                                st.fail(&format!("creative {} (in analytics, not in the listing)", day.creative), e);
+                                report.record_api_failure(
+                                    &format!("creative {} (in analytics, not in the listing)", day.creative),
+                                    e,
+                                );
                                 continue;
                             }
                         },
@@ -294,26 +300,5 @@ impl Collector {
         }
         tracing::info!(rows = days.len(), "pulled creative analytics");
         days
-    }
-}
-
-/// Failure bookkeeping during a run.
-struct RunState<'a> {
-    report: &'a mut CollectReport,
-}
-
-impl RunState<'_> {
-    /// Records an API failure. An error that every further call would hit too aborts the run once;
-    /// the calls it then short-circuits are not reported again.
-    fn fail(&mut self, scope: &str, e: ApiError) {
-        if e.is_fatal_for_run() {
-            if self.report.aborted.is_none() {
-                tracing::error!(scope, error = %e, "stopping the run");
-                self.report.aborted = Some(format!("{scope}: {e}"));
-            }
-        } else {
-            tracing::warn!(scope, error = %e, "collection failed for this scope");
-            self.report.failures.push(Failure { scope: scope.to_string(), error: e.to_string() });
-        }
     }
 }

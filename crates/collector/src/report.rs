@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use linkedin_core::layout::RunId;
-use linkedin_core::linkedin::ClientStats;
+use linkedin_core::linkedin::{ApiError, ClientStats};
 use linkedin_core::metrics::{MetricSet, Unit};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -67,6 +67,20 @@ impl CollectReport {
             failures: Vec::new(),
             warnings: Vec::new(),
             aborted: None,
+        }
+    }
+
+    /// Records an API failure. An error that every further call would hit too aborts the run once;
+    /// the calls it then short-circuits are not reported again.
+    pub(crate) fn record_api_failure(&mut self, scope: &str, e: ApiError) {
+        if e.is_fatal_for_run() {
+            if self.aborted.is_none() {
+                tracing::error!(scope, error = %e, "stopping the run");
+                self.aborted = Some(format!("{scope}: {e}"));
+            }
+        } else {
+            tracing::warn!(scope, error = %e, "collection failed for this scope");
+            self.failures.push(Failure { scope: scope.to_string(), error: e.to_string() });
         }
     }
 
