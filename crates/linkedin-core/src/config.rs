@@ -143,8 +143,16 @@ pub enum ConfigError {
 }
 
 /// All the problems found in one pass.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ConfigErrors(pub Vec<ConfigError>);
+
+/// Reads like `Display`: a binary whose `main` returns this error prints `Debug`, and the operator
+/// should see the list of variables to fix, not a struct dump.
+impl fmt::Debug for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
 
 impl fmt::Display for ConfigErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -512,6 +520,7 @@ mod tests {
         );
         assert!(text.contains("LINKEDIN_ACCESS_TOKEN and SECRET_NAME are both set"), "{text}");
         assert!(!text.contains("super-secret-token"));
+        assert_eq!(format!("{err:?}"), text, "Debug reads like Display for binaries' main");
     }
 
     #[test]
