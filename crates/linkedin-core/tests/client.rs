@@ -529,6 +529,15 @@ fn stored_credentials(access: &str, expires_in_hours: i64) -> String {
     .to_string()
 }
 
+/// A client whose credentials (access token expiring in `hours`) sit in a file secret store.
+async fn stored_client(server: &MockServer, access: &str, hours: i64) -> (LinkedInClient, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(DirSecretStore::new(dir.path()));
+    store.put_secret("li", &stored_credentials(access, hours)).await.unwrap();
+    let source = TokenSource::Stored { store, name: "li".into() };
+    (client_with(server, source, RetryPolicy::for_tests(), system_clock()), dir)
+}
+
 async fn mount_token_endpoint(server: &MockServer, new_token: &str) {
     Mock::given(method("POST"))
         .and(path("/oauth/v2/accessToken"))
@@ -596,15 +605,7 @@ async fn a_token_with_less_than_a_day_left_is_refreshed_before_the_call() {
         .expect(1)
         .mount(&server)
         .await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(DirSecretStore::new(dir.path()));
-    store.put_secret("li", &stored_credentials("STALE", 3)).await.unwrap();
-    let c = client_with(
-        &server,
-        TokenSource::Stored { store, name: "li".into() },
-        RetryPolicy::for_tests(),
-        system_clock(),
-    );
+    let (c, _dir) = stored_client(&server, "STALE", 3).await;
     c.get_campaign(CampaignId(5)).await.unwrap();
 }
 
@@ -616,15 +617,7 @@ async fn a_second_401_after_refresh_fails_with_instructions() {
         .respond_with(ResponseTemplate::new(401).set_body_json(json!({"message":"Revoked"})))
         .mount(&server)
         .await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(DirSecretStore::new(dir.path()));
-    store.put_secret("li", &stored_credentials("OLD", 24 * 30)).await.unwrap();
-    let c = client_with(
-        &server,
-        TokenSource::Stored { store, name: "li".into() },
-        RetryPolicy::for_tests(),
-        system_clock(),
-    );
+    let (c, _dir) = stored_client(&server, "OLD", 24 * 30).await;
     let err = c.get_campaign(CampaignId(5)).await.unwrap_err();
     assert!(matches!(err, ApiError::Unauthorized { .. }), "{err}");
     assert!(err.to_string().contains("Re-authorise the LinkedIn app"), "{err}");
@@ -641,15 +634,7 @@ async fn a_refused_refresh_says_the_member_must_reauthorise_and_leaks_nothing() 
         ))
         .mount(&server)
         .await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(DirSecretStore::new(dir.path()));
-    store.put_secret("li", &stored_credentials("OLD-ACCESS", 1)).await.unwrap();
-    let c = client_with(
-        &server,
-        TokenSource::Stored { store, name: "li".into() },
-        RetryPolicy::for_tests(),
-        system_clock(),
-    );
+    let (c, _dir) = stored_client(&server, "OLD-ACCESS", 1).await;
     let err = c.get_campaign(CampaignId(5)).await.unwrap_err().to_string();
     assert!(err.contains("invalid_grant: The provided refresh token is expired"), "{err}");
     assert!(err.contains("a member must re-authorise the app"), "{err}");
