@@ -10,6 +10,7 @@
 //! Not here: the AWS implementations (crate `linkedin-aws`), so this crate builds and tests fast.
 
 pub mod config;
+pub mod features;
 pub mod ids;
 pub mod layout;
 pub mod linkedin;

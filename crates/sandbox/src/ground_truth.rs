@@ -1,0 +1,129 @@
+//! What really happened, for `GET /_sandbox/truth`, the demo's summary and the end-to-end tests:
+//! every creative's latent rates and delivery, per day, and the outcome of this run next to the two
+//! counterfactuals (no optimization, oracle) over the same period.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::market::Market;
+use crate::money::Micros;
+use crate::policy::{OracleChoice, Outcome, oracle_choices, run_baseline, run_oracle};
+use crate::service::Service;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CreativeTruth {
+    pub id: u64,
+    pub campaign: u64,
+    pub intended_status: String,
+    pub created_via_api: bool,
+    pub true_ctr: f64,
+    pub true_cvr: f64,
+    /// The copy's part of ln CTR (what the Creative Scorer can learn).
+    pub copy_effect: f64,
+    pub impressions: u64,
+    pub clicks: u64,
+    pub spend: Micros,
+    pub conversions: u64,
+    pub conversions_reported: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DayTruth {
+    pub date: NaiveDate,
+    pub campaign: u64,
+    pub creative: u64,
+    pub impressions: u64,
+    pub clicks: u64,
+    pub spend: Micros,
+    pub conversions: u64,
+    pub conversions_reported: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcomes {
+    /// This run: whatever the clients did through the API.
+    pub system: Outcome,
+    pub no_optimization: Outcome,
+    pub oracle: Outcome,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroundTruth {
+    pub scenario: String,
+    pub seed: u64,
+    pub start: NaiveDate,
+    pub now: DateTime<Utc>,
+    pub creatives: Vec<CreativeTruth>,
+    pub daily: Vec<DayTruth>,
+    pub outcomes: Outcomes,
+    pub oracle: Vec<OracleChoice>,
+}
+
+impl GroundTruth {
+    pub fn compute(service: &Service) -> Self {
+        Self::of(&service.market)
+    }
+
+    pub fn of(market: &Market) -> Self {
+        let s = &market.scenario;
+        let now = market.now();
+        let today = market.today();
+        let choices = oracle_choices(s, now);
+        let creatives = market
+            .creatives()
+            .map(|c| {
+                let mut t = CreativeTruth {
+                    id: c.id,
+                    campaign: c.campaign,
+                    intended_status: c.intended_status.clone(),
+                    created_via_api: c.created_via_api,
+                    true_ctr: c.truth.ctr,
+                    true_cvr: c.truth.cvr,
+                    copy_effect: c.truth.copy_effect,
+                    impressions: 0,
+                    clicks: 0,
+                    spend: Micros(0),
+                    conversions: 0,
+                    conversions_reported: 0,
+                };
+                for (&(_, day), cell) in market.cells().range((c.id, NaiveDate::MIN)..=(c.id, NaiveDate::MAX)) {
+                    t.impressions += cell.impressions;
+                    t.clicks += cell.clicks;
+                    t.spend = Micros(t.spend.0 + cell.cost.0);
+                    t.conversions += cell.conversions_eventual();
+                    t.conversions_reported += cell.conversions_reported(day, today);
+                }
+                t
+            })
+            .collect();
+        let mut daily: Vec<DayTruth> = market
+            .cells()
+            .iter()
+            .map(|(&(creative, date), cell)| DayTruth {
+                date,
+                campaign: market.creative(creative).map(|c| c.campaign).unwrap_or_default(),
+                creative,
+                impressions: cell.impressions,
+                clicks: cell.clicks,
+                spend: cell.cost,
+                conversions: cell.conversions_eventual(),
+                conversions_reported: cell.conversions_reported(date, today),
+            })
+            .collect();
+        daily.sort_by_key(|d| (d.date, d.campaign, d.creative));
+        GroundTruth {
+            scenario: s.name.clone(),
+            seed: s.seed,
+            start: s.start,
+            now,
+            creatives,
+            daily,
+            outcomes: Outcomes {
+                system: Outcome::of(market),
+                no_optimization: Outcome::of(&run_baseline(s, now)),
+                oracle: Outcome::of(&run_oracle(s, &choices, now)),
+            },
+            oracle: choices,
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! A local LinkedIn Marketing API over a simulated ad market.
+//!
+//! Three jobs: the embedded default that `make demo` runs on (nobody can try the pipeline otherwise
+//! without an ad account, API approval and real money), the server the end-to-end tests talk to, and
+//! the bench where a decision policy is judged against the oracle before it touches a real budget.
+//!
+//! * [`scenario`]: the TOML files describing an account, its campaigns and creatives, the market, faults;
+//! * [`market`]: the hour-by-hour delivery model; [`truth`]: each creative's hidden CTR and CVR;
+//! * [`api`], [`reporting`], [`oauth`]: the REST surface, as strict as LinkedIn's;
+//! * [`faults`]: seeded throttling, errors, slowness and dropped connections;
+//! * [`policy`], [`ground_truth`]: counterfactual runs (no optimization, the oracle) and what really happened;
+//! * [`service`], [`server`]: request handling and the hyper server.
+//!
+//! Not here: any job of the pipeline. The sandbox only answers HTTP, like LinkedIn.
+
+pub mod api;
+pub mod faults;
+pub mod ground_truth;
+pub mod http;
+pub mod market;
+pub mod money;
+pub mod oauth;
+pub mod policy;
+pub mod reporting;
+pub mod restli;
+pub mod scenario;
+pub mod server;
+pub mod service;
+pub mod stats;
+pub mod truth;
+
+pub use ground_truth::GroundTruth;
+pub use scenario::Scenario;
+pub use server::SandboxServer;
