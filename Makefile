@@ -13,11 +13,10 @@ export CARGO_TERM_COLOR ?= never
 test: venv fmt-check clippy cargo-test py-test
 	@echo "make test: all checks passed"
 
-## demo: the pipeline on the local sandbox (arrives with the sandbox issue)
+## demo: the pipeline on the local LinkedIn sandbox (28 simulated days, b2b-saas), report in data/demo/reports/
 demo:
-	@echo "make demo is not available yet: it runs the pipeline against the LinkedIn sandbox, which is the next"
-	@echo "piece of work (see README, 'Status'). Until then, 'make test' exercises the collector end to end."
-	@exit 1
+	cargo build --locked -p cli
+	./target/debug/linkedin-ads --data-dir data/demo demo $(DEMO_ARGS)
 
 ## venv: the Python tools the tests need, in .venv/
 venv: $(VENV)/.installed

@@ -43,6 +43,57 @@ enum Command {
     /// Re-running never double counts: readers keep the latest pull per creative and day.
     #[command(after_long_help = env_help())]
     Collect(CollectArgs),
+
+    /// Run the pipeline on the local LinkedIn sandbox, day after simulated day.
+    ///
+    /// Starts the sandbox in-process on a loopback port, then replays the production schedule for
+    /// each simulated day (collector every 6 h, data processor, optimizer, copy generator on Mondays;
+    /// jobs not built yet are named and skipped), through the real HTTP client and the local backends.
+    /// Prints spend, results and CPA for this system, no optimization and the oracle, checks the
+    /// collected data against the sandbox's ground truth, and writes an HTML report under
+    /// DATA_DIR/reports/. The data folder (default data/demo) is emptied first. Needs no network.
+    Demo(DemoArgs),
+
+    /// The local LinkedIn sandbox (a simulated ad market behind LinkedIn's REST API).
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+}
+
+#[derive(Args, Debug)]
+struct DemoArgs {
+    /// Simulated days (default: the scenario's).
+    #[arg(long, value_name = "N")]
+    days: Option<u32>,
+    /// A shipped scenario (b2b-saas, lead-gen, smoke) or a path to a scenario .toml file.
+    #[arg(long, value_name = "NAME", default_value = "b2b-saas")]
+    scenario: String,
+    /// Overrides the scenario's seed; the same seed gives the same run.
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Print the full JSON report on stdout instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum SandboxCommand {
+    /// Serve the sandbox API until interrupted; move its clock with POST /_sandbox/clock.
+    ///
+    /// Point any job at it with LINKEDIN_API_BASE_URL and LINKEDIN_OAUTH_URL set to the printed
+    /// address and LINKEDIN_ACCESS_TOKEN set to the scenario's token. Admin endpoints: GET/POST
+    /// /_sandbox/clock ({"advance_hours": N} or {"to": RFC 3339}), GET /_sandbox/truth, POST
+    /// /_sandbox/reset, GET/POST /_sandbox/faults, GET /_sandbox/requests, GET /_sandbox/changes.
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, value_name = "P", default_value_t = 8089)]
+    port: u16,
+    /// A shipped scenario name or a path to a scenario .toml file.
+    #[arg(long, value_name = "FILE", default_value = "b2b-saas")]
+    scenario: String,
 }
 
 #[derive(Args, Debug)]
@@ -83,7 +134,11 @@ fn env_help() -> String {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    linkedin_core::telemetry::init();
+    if matches!(cli.command, Command::Demo(_)) {
+        linkedin_core::telemetry::init_with_default("error");
+    } else {
+        linkedin_core::telemetry::init();
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     match runtime.block_on(run(cli)) {
         Ok(true) => ExitCode::SUCCESS,
@@ -114,6 +169,40 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             eprintln!("{}", report.summary());
             Ok(report.succeeded())
         }
+        Command::Demo(args) => {
+            let data_dir = env.get("DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("data/demo"));
+            let opts = demo::DemoOptions {
+                scenario: args.scenario,
+                days: args.days,
+                seed: args.seed,
+                data_dir,
+                progress: true,
+            };
+            let report = demo::run(&opts).await.context("the demo could not run")?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", demo::summary::text(&report));
+            }
+            Ok(report.succeeded())
+        }
+        Command::Sandbox(SandboxCommand::Serve(args)) => {
+            let scenario = sandbox::Scenario::load(&args.scenario).context("cannot load the scenario")?;
+            let token = scenario.oauth.access_token.clone();
+            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
+            let server = sandbox::SandboxServer::start(std::sync::Arc::new(scenario), addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))?;
+            let base = server.base_url();
+            eprintln!("LinkedIn sandbox '{}' at {base}, clock at {}", args.scenario, server.now().to_rfc3339());
+            eprintln!("  export LINKEDIN_API_BASE_URL={base} LINKEDIN_OAUTH_URL={base} LINKEDIN_ACCESS_TOKEN={token}");
+            eprintln!("  curl -X POST {base}/_sandbox/clock -d '{{\"advance_hours\": 24}}'   # move time");
+            eprintln!("  curl {base}/_sandbox/truth                                      # ground truth");
+            eprintln!("Ctrl-C stops it.");
+            tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+            drop(server);
+            Ok(true)
+        }
     }
 }
 
@@ -143,7 +232,7 @@ mod tests {
         let err = Cli::try_parse_from(["linkedin-ads", "collect", "--as-of", "11/20/2026"]).unwrap_err().to_string();
         assert!(err.contains("'11/20/2026' is not a date: expected YYYY-MM-DD"), "{err}");
         let ok = Cli::try_parse_from(["linkedin-ads", "collect", "--as-of", "2026-11-20"]).unwrap();
-        let Command::Collect(a) = ok.command;
+        let Command::Collect(a) = ok.command else { panic!("collect") };
         assert_eq!(a.run.as_of, Some("2026-11-20".parse().unwrap()));
     }
 }

@@ -19,6 +19,46 @@ use crate::linkedin::creatives::{Creative, CreativeStatus};
 use crate::linkedin::posts::AdCopy;
 use crate::money::{decimal_str, decimal_str_opt};
 
+/// The winning rows under the de-duplication rule, one per (creative, day), fed one record at a time
+/// so a reader can stream pull after pull; memory grows with distinct creative-days, not with pulls.
+#[derive(Debug, Clone, Default)]
+pub struct LatestPulls {
+    rows: std::collections::BTreeMap<(CreativeId, NaiveDate), AnalyticsRecord>,
+}
+
+impl LatestPulls {
+    /// Keeps `r` if it is the newest pull of its (creative, day) seen so far.
+    pub fn offer(&mut self, r: AnalyticsRecord) {
+        use std::collections::btree_map::Entry;
+        match self.rows.entry((r.creative_id, r.date)) {
+            Entry::Vacant(v) => {
+                v.insert(r);
+            }
+            Entry::Occupied(mut o) => {
+                if r.newer_than(o.get()) {
+                    o.insert(r);
+                }
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn rows(&self) -> impl Iterator<Item = &AnalyticsRecord> {
+        self.rows.values()
+    }
+
+    pub fn get(&self, creative: CreativeId, date: NaiveDate) -> Option<&AnalyticsRecord> {
+        self.rows.get(&(creative, date))
+    }
+}
+
 /// One creative's metrics for one day, as of one pull. `raw/analytics/dt=<date>/`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AnalyticsRecord {
@@ -267,5 +307,23 @@ mod tests {
         let c = record("2026-11-23T12:00:00Z", "c", 3);
         assert!(b.newer_than(&a) && !a.newer_than(&b));
         assert!(c.newer_than(&b));
+    }
+
+    #[test]
+    fn latest_pulls_keep_one_row_per_creative_day_whatever_the_order() {
+        let rows = [
+            record("2026-11-23T12:00:00Z", "b", 2),
+            record("2026-11-23T06:00:00Z", "a", 1),
+            record("2026-11-23T12:00:00Z", "c", 3),
+            record("2026-11-23T00:00:00Z", "z", 9),
+        ];
+        for order in [[0, 1, 2, 3], [3, 2, 1, 0], [1, 3, 0, 2]] {
+            let mut latest = LatestPulls::default();
+            for i in order {
+                latest.offer(rows[i].clone());
+            }
+            assert_eq!(latest.len(), 1);
+            assert_eq!(latest.rows().next().unwrap().clicks, 3, "12:00 run c wins, never a sum");
+        }
     }
 }

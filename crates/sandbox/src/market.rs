@@ -192,6 +192,8 @@ pub struct Market {
     posts: BTreeMap<String, Post>,
     cells: BTreeMap<(u64, NaiveDate), Cell>,
     spend: BTreeMap<(u64, NaiveDate), Micros>,
+    /// Campaign-days whose budget ran out: no more delivery that day (even if the budget is raised).
+    exhausted: std::collections::BTreeSet<(u64, NaiveDate)>,
     next_creative_id: u64,
     next_post_id: u64,
     changes: Vec<Change>,
@@ -214,6 +216,7 @@ impl Market {
             posts: BTreeMap::new(),
             cells: BTreeMap::new(),
             spend: BTreeMap::new(),
+            exhausted: Default::default(),
             next_creative_id: scenario.max_creative_id() + 1,
             next_post_id: 1,
             changes: Vec::new(),
@@ -388,7 +391,7 @@ impl Market {
                 continue;
             }
             let remaining = Micros(campaign.daily_budget.0.saturating_sub(self.spend_on(id, day).0));
-            if remaining.0 == 0 {
+            if remaining.0 == 0 || self.exhausted.contains(&(id, day)) {
                 continue;
             }
             let refs: Vec<&Creative> = serving.iter().collect();
@@ -408,13 +411,27 @@ impl Market {
             }
             let total: u64 = draws.iter().map(|d| d.2.0).sum();
             if total > remaining.0 {
-                // Delivery stops when the budget is spent: keep the share of the hour that fits.
+                // The budget runs out during this hour: delivery covers the share `f` of it, then
+                // stops for the rest of the day. Clicks are thinned binomially (unbiased), then
+                // trimmed if the draw would still overspend.
                 let f = remaining.0 as f64 / total as f64;
+                let mut thin = rng_for(self.scenario.seed, &[id, day_index(day), t.hour() as u64, STREAM_AUCTION, 1]);
                 for d in &mut draws {
-                    d.0 = (d.0 as f64 * f).floor() as u64;
-                    d.1 = ((d.1 as f64 * f).floor() as u64).min(d.0);
+                    let (impressions, clicks) = (d.0, d.1);
+                    d.0 = match campaign.cost_type {
+                        CostType::Cpc => (impressions as f64 * f).round() as u64,
+                        CostType::Cpm => (impressions as f64 * f).floor() as u64,
+                    };
+                    let keep = if impressions == 0 { 0.0 } else { d.0 as f64 / impressions as f64 };
+                    d.1 = binomial(&mut thin, clicks, keep).min(d.0);
                     d.2 = cost_of(campaign.cost_type, terms.unit_price, d.0, d.1);
                 }
+                while draws.iter().map(|d| d.2.0).sum::<u64>() > remaining.0 {
+                    let Some(d) = draws.iter_mut().filter(|d| d.1 > 0).max_by_key(|d| d.1) else { break };
+                    d.1 -= 1;
+                    d.2 = cost_of(campaign.cost_type, terms.unit_price, d.0, d.1);
+                }
+                self.exhausted.insert((id, day));
             }
 
             let m = &self.scenario.market;

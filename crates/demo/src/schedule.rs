@@ -1,0 +1,78 @@
+//! The production schedule, replayed in simulated time: what runs when in a day.
+
+use chrono::{Datelike, NaiveDate, TimeDelta, Weekday};
+use serde::Serialize;
+
+/// A job of the pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Job {
+    Collector,
+    DataProcessor,
+    Optimizer,
+    CopyGenerator,
+}
+
+impl Job {
+    pub const ALL: [Job; 4] = [Job::Collector, Job::DataProcessor, Job::Optimizer, Job::CopyGenerator];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Job::Collector => "collector",
+            Job::DataProcessor => "data-processor",
+            Job::Optimizer => "optimizer",
+            Job::CopyGenerator => "copy-generator",
+        }
+    }
+
+    /// `None` when the job is built; otherwise what is missing, for the demo to say so.
+    pub fn missing(self) -> Option<&'static str> {
+        match self {
+            Job::Collector => None,
+            Job::DataProcessor => Some("not built yet (issue 4: data processor and Athena layer)"),
+            Job::Optimizer => Some("not built yet (issue 5: optimizer); until then this system takes no action"),
+            Job::CopyGenerator => Some("not built yet (issue 7: copy generator)"),
+        }
+    }
+
+    pub fn schedule(self) -> &'static str {
+        match self {
+            Job::Collector => "every 6 h (00:00, 06:00, 12:00, 18:00 UTC)",
+            Job::DataProcessor => "daily 06:00 UTC",
+            Job::Optimizer => "daily 08:00 UTC",
+            Job::CopyGenerator => "Mondays 09:00 UTC",
+        }
+    }
+}
+
+/// The jobs of one day in order, each with its start as an offset from midnight UTC. The data
+/// processor runs just after the 06:00 pull, as EventBridge would start both at 06:00.
+pub fn day_plan(day: NaiveDate) -> Vec<(TimeDelta, Job)> {
+    let mut plan = vec![
+        (TimeDelta::hours(0), Job::Collector),
+        (TimeDelta::hours(6), Job::Collector),
+        (TimeDelta::hours(6) + TimeDelta::minutes(30), Job::DataProcessor),
+        (TimeDelta::hours(8), Job::Optimizer),
+    ];
+    if day.weekday() == Weekday::Mon {
+        plan.push((TimeDelta::hours(9), Job::CopyGenerator));
+    }
+    plan.push((TimeDelta::hours(12), Job::Collector));
+    plan.push((TimeDelta::hours(18), Job::Collector));
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn four_pulls_a_day_and_copy_only_on_mondays() {
+        let monday = NaiveDate::from_ymd_opt(2026, 10, 5).unwrap();
+        let plan = day_plan(monday);
+        assert_eq!(plan.iter().filter(|(_, j)| *j == Job::Collector).count(), 4);
+        assert!(plan.iter().any(|(_, j)| *j == Job::CopyGenerator));
+        assert!(plan.windows(2).all(|w| w[0].0 <= w[1].0), "in time order");
+        assert!(!day_plan(monday.succ_opt().unwrap()).iter().any(|(_, j)| *j == Job::CopyGenerator));
+    }
+}

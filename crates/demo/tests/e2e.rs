@@ -1,0 +1,85 @@
+//! The demo end to end on the smoke scenario: the real collector through the real HTTP client
+//! against the sandbox, with faults on. Data lands, it equals the ground truth, the summary's
+//! numbers are the truth's, and a seed reproduces the run.
+
+use demo::{DemoError, DemoOptions, MARKER};
+
+fn options(dir: &std::path::Path, seed: Option<u64>) -> DemoOptions {
+    DemoOptions { scenario: "smoke".into(), days: Some(3), seed, data_dir: dir.to_path_buf(), progress: false }
+}
+
+#[tokio::test]
+async fn the_demo_collects_exactly_what_the_market_delivered() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = demo::run(&options(dir.path(), None)).await.unwrap();
+
+    assert!(report.succeeded(), "{}", demo::summary::text(&report));
+    assert_eq!(report.job_runs, 3 * 4 + 1, "four pulls a day and the closing pull");
+    assert!(report.api.retries > 0, "the smoke scenario injects faults: {:?}", report.api);
+
+    // Data landed where the layout says, one object per metric day and pull.
+    let raw = dir.path().join("raw/analytics");
+    let partitions: Vec<String> =
+        std::fs::read_dir(&raw).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    for day in ["dt=2026-10-05", "dt=2026-10-06", "dt=2026-10-07"] {
+        assert!(partitions.contains(&day.to_string()), "{partitions:?}");
+    }
+    assert!(dir.path().join("raw/creatives").is_dir() && dir.path().join("raw/campaigns").is_dir());
+    assert!(dir.path().join("metrics/collector.jsonl").is_file());
+
+    // The collected data equals the ground truth, creative-day by creative-day.
+    let r = &report.reconciliation;
+    assert!(r.matches(), "{r:?}");
+    assert_eq!(r.creative_days_collected, 9, "3 creatives × 3 days");
+    assert!(r.raw_rows > r.creative_days_collected, "many pulls cover each day; de-duplication keeps one");
+    assert_eq!(r.collected, r.truth);
+
+    // The summary's "this system" row is the truth the collector saw (spend, impressions, clicks)...
+    let system = &report.policies[0];
+    assert_eq!(system.policy, "this system");
+    assert_eq!(system.impressions, r.truth.impressions);
+    assert_eq!(system.clicks, r.truth.clicks);
+    assert_eq!(system.spend, r.truth.spend);
+    assert!(system.conversions as f64 >= r.truth.conversions_reported, "eventual conversions include late ones");
+    // ...and with no optimizer yet, it is exactly "no optimization"; the oracle does better.
+    assert_eq!(system.spend, report.policies[1].spend);
+    let oracle = &report.policies[2];
+    assert!(oracle.conversions_per_dollar.unwrap() > system.conversions_per_dollar.unwrap(), "{:?}", report.policies);
+    assert_eq!(oracle.conversions_vs_oracle, Some(1.0));
+
+    let html = std::fs::read_to_string(&report.html_report).unwrap();
+    assert!(html.contains("<svg") && html.contains("Daily CTR per creative") && html.contains("<b>match</b>"));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("reports/demo-summary.json")).unwrap()).unwrap();
+    assert_eq!(json["reconciliation"]["mismatches"], 0);
+}
+
+#[tokio::test]
+async fn a_seed_reproduces_the_run_and_another_seed_changes_it() {
+    let (a, b, c) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let first = demo::run(&options(a.path(), Some(5))).await.unwrap();
+    let second = demo::run(&options(b.path(), Some(5))).await.unwrap();
+    let other = demo::run(&options(c.path(), Some(6))).await.unwrap();
+    let key = |r: &demo::DemoReport| {
+        serde_json::to_string(&(&r.policies, &r.daily, &r.reconciliation.collected, r.api, r.token_refreshes)).unwrap()
+    };
+    assert_eq!(key(&first), key(&second));
+    assert_ne!(key(&first), key(&other));
+}
+
+#[tokio::test]
+async fn it_refuses_to_empty_a_folder_that_is_not_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("precious.csv"), "a,b\n").unwrap();
+    let err = demo::run(&options(dir.path(), None)).await.unwrap_err();
+    assert!(matches!(err, DemoError::NotADemoDir(_)), "{err}");
+    assert!(dir.path().join("precious.csv").exists());
+
+    // Its own folder is emptied and reused.
+    let own = tempfile::tempdir().unwrap();
+    demo::run(&options(own.path(), None)).await.unwrap();
+    assert!(own.path().join(MARKER).exists());
+    std::fs::write(own.path().join("stale.txt"), "x").unwrap();
+    demo::run(&options(own.path(), None)).await.unwrap();
+    assert!(!own.path().join("stale.txt").exists());
+}
