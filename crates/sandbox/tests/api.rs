@@ -421,3 +421,117 @@ async fn the_token_endpoint_refreshes_only_for_the_right_client() {
     assert_eq!(r.status(), 405);
     assert_eq!(sb.now().year(), 2026);
 }
+
+/// A scenario with one campaign of `n` creatives and no faults.
+fn wide_scenario(n: u64) -> Arc<Scenario> {
+    let mut toml = String::from(
+        "name = \"wide\"\nstart = \"2026-01-05\"\n[account]\nid = 508720451\n[oauth]\naccess_token_ttl_hours = 100000\n[[campaigns]]\nid = 600100\nname = \"w\"\n\
+         objective = \"WEBSITE_VISIT\"\nbid = \"9\"\ndaily_budget = \"100000\"\n",
+    );
+    for i in 0..n {
+        toml.push_str(&format!(
+            "[[campaigns.creatives]]\nid = {}\nintro = \"Copy {i}\"\nheadline = \"Headline {i}\"\n",
+            900000 + i
+        ));
+    }
+    Arc::new(Scenario::parse(&toml, "wide").unwrap())
+}
+
+#[tokio::test]
+async fn the_15000_row_cap_truncates_silently_and_the_client_splits_around_it() {
+    let sb = SandboxServer::start(wide_scenario(100), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let start = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+    sb.advance_to(start_of(start) + TimeDelta::days(152)).unwrap();
+    let raw = Raw::new(&sb);
+    let query = "/rest/adAnalytics?q=analytics&pivot=CREATIVE&timeGranularity=DAILY\
+        &dateRange=(start:(year:2026,month:1,day:5),end:(year:2026,month:6,day:5))\
+        &campaigns=List(urn%3Ali%3AsponsoredCampaign%3A600100)&fields=dateRange,pivotValues,impressions";
+    let (s, body) = Raw::send(raw.req("GET", query).header("LinkedIn-Version", "202601")).await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(
+        body["elements"].as_array().unwrap().len(),
+        15_000,
+        "100 creatives × 152 days, cut at 15,000 without a word"
+    );
+
+    let mut cfg = config(&sb);
+    cfg.api_version = ApiVersion::parse("202601").unwrap();
+    let http = http_client();
+    let tokens = TokenProvider::new(
+        TokenSource::Fixed(Secret::new("sandbox-access-token")),
+        &sb.base_url(),
+        http.clone(),
+        sb.clock(),
+    );
+    let c = LinkedInClient::new(&cfg, Arc::new(tokens), http);
+    let req = AnalyticsRequest { campaigns: vec![CampaignId(CAMPAIGN)], start, end: start + TimeDelta::days(151) };
+    let pull = c.creative_daily(&req, &["impressions", "clicks"]).await.unwrap();
+    assert_eq!(pull.rows.len(), 15_200, "the client halved the request and got every row");
+}
+
+#[tokio::test]
+async fn statistics_pivots_and_coarser_granularities_add_up() {
+    let sb = start(FaultParams::default()).await;
+    sb.advance_to(at(10, 0)).unwrap();
+    let raw = Raw::new(&sb);
+    let range = "dateRange=(start:(year:2026,month:10,day:5),end:(year:2026,month:10,day:14))";
+    let facet = "campaigns=List(urn%3Ali%3AsponsoredCampaign%3A600100)";
+    let get = |q: String| Raw::send(raw.req("GET", &format!("/rest/adAnalytics?{q}")));
+    let (s, daily) =
+        get(format!("q=analytics&pivot=CREATIVE&timeGranularity=DAILY&{range}&{facet}&fields=impressions,costInUsd"))
+            .await;
+    assert_eq!(s, 200);
+    let total: u64 = daily["elements"].as_array().unwrap().iter().map(|e| e["impressions"].as_u64().unwrap()).sum();
+
+    let (s, all) = get(format!(
+        "q=statistics&pivots=List(CAMPAIGN,CREATIVE)&timeGranularity=(value:ALL)&{range}&{facet}&fields=dateRange,pivotValues,impressions,approximateMemberReach"
+    ))
+    .await;
+    assert_eq!(s, 200, "{all}");
+    let els = all["elements"].as_array().unwrap();
+    assert_eq!(els.len(), 3, "one row per (campaign, creative)");
+    assert_eq!(els[0]["pivotValues"], json!(["urn:li:sponsoredCampaign:600100", "urn:li:sponsoredCreative:900100"]));
+    assert_eq!(els[0]["dateRange"]["end"], json!({"year": 2026, "month": 10, "day": 14}));
+    assert_eq!(els.iter().map(|e| e["impressions"].as_u64().unwrap()).sum::<u64>(), total);
+
+    let (s, monthly) =
+        get(format!("q=analytics&pivot=(value:ACCOUNT)&timeGranularity=MONTHLY&{range}&accounts=List(urn%3Ali%3AsponsoredAccount%3A508720451)&fields=impressions")).await;
+    assert_eq!(s, 200);
+    assert_eq!(monthly["elements"].as_array().unwrap().len(), 1);
+    assert_eq!(monthly["elements"][0]["impressions"].as_u64().unwrap(), total);
+
+    let (s, body) = get(format!("q=analytics&pivot=MEMBER_SENIORITY&timeGranularity=ALL&{range}&{facet}")).await;
+    assert_eq!((s, body["code"].as_str()), (400, Some("SANDBOX_UNSUPPORTED")), "a gap is never mistaken for data");
+}
+
+#[tokio::test]
+async fn admin_endpoints_move_the_clock_set_faults_and_reset() {
+    let sb = start(FaultParams::default()).await;
+    let http = reqwest::Client::new();
+    let admin = |p: &str| format!("{}/_sandbox/{p}", sb.base_url());
+    let r: Value =
+        http.post(admin("clock")).body(r#"{"advance_hours": 49}"#).send().await.unwrap().json().await.unwrap();
+    assert_eq!(r["now"], "2026-10-07T01:00:00Z");
+    let back = http.post(admin("clock")).body(r#"{"to": "2026-10-06T00:00:00Z"}"#).send().await.unwrap();
+    assert_eq!(back.status(), 400, "the clock never goes back");
+
+    let set = http.post(admin("faults")).body(r#"{"throttle": 1.0, "max_consecutive": 1}"#).send().await.unwrap();
+    assert_eq!(set.status(), 200);
+    let c = fixed(&sb);
+    c.search_campaigns(&[CampaignStatus::Active]).await.unwrap();
+    assert_eq!(c.stats().throttled, 1, "one injected 429, then through");
+    let log: Value = http.get(admin("requests")).send().await.unwrap().json().await.unwrap();
+    let statuses: Vec<u64> =
+        log["requests"].as_array().unwrap().iter().map(|r| r["status"].as_u64().unwrap()).collect();
+    assert_eq!(statuses, [429, 200]);
+
+    let truth: Value = http.get(admin("truth")).send().await.unwrap().json().await.unwrap();
+    assert!(truth["outcomes"]["oracle"]["clicks"].as_u64().unwrap() > 0);
+    assert_eq!(truth["oracle"][0]["creative"], 900100, "the oracle picks the pinned best creative");
+
+    let r: Value = http.post(admin("reset")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(r["now"], "2026-10-05T00:00:00Z");
+    let log: Value = http.get(admin("requests")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(log["requests"], json!([]));
+    assert_eq!(http.get(admin("nope")).send().await.unwrap().status(), 404);
+}
