@@ -94,6 +94,10 @@ struct ServeArgs {
     /// A shipped scenario name or a path to a scenario .toml file.
     #[arg(long, value_name = "FILE", default_value = "b2b-saas")]
     scenario: String,
+    /// Turn the scenario's faults off (throttling, errors, drops, token revocation), e.g. to explore
+    /// the API by hand with a fixed LINKEDIN_ACCESS_TOKEN.
+    #[arg(long)]
+    no_faults: bool,
 }
 
 #[derive(Args, Debug)]
@@ -187,7 +191,10 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             Ok(report.succeeded())
         }
         Command::Sandbox(SandboxCommand::Serve(args)) => {
-            let scenario = sandbox::Scenario::load(&args.scenario).context("cannot load the scenario")?;
+            let mut scenario = sandbox::Scenario::load(&args.scenario).context("cannot load the scenario")?;
+            if args.no_faults {
+                scenario.faults = sandbox::scenario::FaultParams::default();
+            }
             let token = scenario.oauth.access_token.clone();
             let addr = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
             let server = sandbox::SandboxServer::start(std::sync::Arc::new(scenario), addr)

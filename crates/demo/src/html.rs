@@ -74,7 +74,8 @@ fn line_chart(title: &str, days: &[NaiveDate], series: &[Series], y_label: &str,
             top + plot_h
         );
     }
-    for (k, s) in series.iter().enumerate() {
+    // Drawn last to first, so the first series (this system) stays on top where lines coincide.
+    for s in series.iter().rev() {
         let pts: Vec<String> = s.points.iter().map(|(i, v)| format!("{:.1},{:.1}", x(*i), y(*v))).collect();
         if !pts.is_empty() {
             let _ = write!(
@@ -84,6 +85,8 @@ fn line_chart(title: &str, days: &[NaiveDate], series: &[Series], y_label: &str,
                 pts.join(" ")
             );
         }
+    }
+    for (k, s) in series.iter().enumerate() {
         let ly = top + 12.0 + 14.0 * k as f64;
         let _ = write!(
             svg,

@@ -262,7 +262,7 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport, DemoError> {
     let system = sb.with(|s| s.market.clone());
     let baseline = run_baseline(&scenario, end);
     let oracle = run_oracle(&scenario, &truth.oracle, end);
-    let policies = summary::policy_rows(&truth, &scenario);
+    let policies = summary::policy_rows(&truth);
     let daily = summary::daily_points(&system, &baseline, &oracle);
     let actions: Vec<Change> = system.changes().to_vec();
     let api = client.stats();

@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use sandbox::GroundTruth;
 use sandbox::market::Market;
 use sandbox::policy::Outcome;
-use sandbox::{GroundTruth, Scenario};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -47,7 +47,7 @@ fn row(policy: &'static str, o: &Outcome, oracle: &Outcome) -> PolicyRow {
     }
 }
 
-pub fn policy_rows(truth: &GroundTruth, _scenario: &Scenario) -> Vec<PolicyRow> {
+pub fn policy_rows(truth: &GroundTruth) -> Vec<PolicyRow> {
     let o = &truth.outcomes;
     vec![
         row("this system", &o.system, &o.oracle),

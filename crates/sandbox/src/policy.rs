@@ -150,19 +150,17 @@ fn expected(
             continue;
         }
         let terms = market.auction(campaign, ctr, t);
-        let mut impressions = terms.opportunities * terms.win_rate;
+        let impressions = terms.opportunities * terms.win_rate;
         let mut clicks = impressions * ctr;
         let mut cost = match campaign.cost_type {
             CostType::Cpc => clicks * terms.unit_price.as_f64(),
             CostType::Cpm => impressions * terms.unit_price.as_f64() / 1000.0,
         };
         if cost > remaining {
-            let f = remaining / cost;
-            impressions *= f;
-            clicks *= f;
+            // The budget runs out during this hour: the share that fits is bought.
+            clicks *= remaining / cost;
             cost = remaining;
         }
-        let _ = impressions;
         spent_today += cost;
         spend += cost;
         goal += if conversions { clicks * cvr } else { clicks };
