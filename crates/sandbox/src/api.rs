@@ -536,28 +536,8 @@ fn creatives_collection(market: &mut Market, call: &Call<'_>, path: &str) -> Api
         Some(other) => return Err(ApiError::bad_request(format!("Unknown finder q={other} on creatives"))),
         None => return Err(ApiError::bad_request("Missing required param 'q' (criteria)")),
     }
-    let urn_set = |name: &str, prefix: &str| -> Result<Option<BTreeSet<u64>>, ApiError> {
-        let Some(v) = q.get(name) else { return Ok(None) };
-        let items = v
-            .as_list()
-            .ok_or_else(|| ApiError::bad_request(format!("Invalid value for param '{name}': expected List(...)")))?;
-        items
-            .iter()
-            .map(|i| {
-                let s = i.as_str().unwrap_or_default();
-                s.strip_prefix(prefix).and_then(|n| n.parse().ok()).ok_or_else(|| {
-                    ApiError::new(
-                        400,
-                        "INVALID_URN_TYPE",
-                        format!("Invalid URN '{s}' in '{name}': expected {prefix}<id>"),
-                    )
-                })
-            })
-            .collect::<Result<BTreeSet<u64>, _>>()
-            .map(Some)
-    };
-    let campaigns = urn_set("campaigns", "urn:li:sponsoredCampaign:")?;
-    let creatives = urn_set("creatives", "urn:li:sponsoredCreative:")?;
+    let campaigns = reporting::facet(q, "campaigns", "urn:li:sponsoredCampaign:")?;
+    let creatives = reporting::facet(q, "creatives", "urn:li:sponsoredCreative:")?;
     let statuses: Option<BTreeSet<String>> = match q.get("intendedStatuses") {
         None => None,
         Some(v) => Some(

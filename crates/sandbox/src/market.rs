@@ -468,8 +468,22 @@ impl Market {
         self.changes.push(Change { at: self.now, entity, field: field.into(), before, after });
     }
 
-    fn campaign_mut(&mut self, id: u64) -> Result<&mut Campaign, Refusal> {
-        self.campaigns.get_mut(&id).ok_or_else(|| Refusal::NotFound(format!("campaign {id} does not exist")))
+    /// Applies one field change to a campaign, bumps its version and logs before and after.
+    fn change_campaign(
+        &mut self,
+        id: u64,
+        field: &str,
+        apply: impl FnOnce(&mut Campaign) -> Result<(Value, Value), Refusal>,
+    ) -> Result<(), Refusal> {
+        let now = self.now;
+        let c =
+            self.campaigns.get_mut(&id).ok_or_else(|| Refusal::NotFound(format!("campaign {id} does not exist")))?;
+        let (before, after) = apply(c)?;
+        c.last_modified_at = now;
+        c.version += 1;
+        let urn = c.urn();
+        self.record(urn, field, before, after);
+        Ok(())
     }
 
     pub fn set_campaign_status(&mut self, id: u64, status: &str) -> Result<(), Refusal> {
@@ -480,17 +494,13 @@ impl Market {
                 ALLOWED.join(", ")
             )));
         }
-        let now = self.now;
-        let c = self.campaign_mut(id)?;
-        if c.status == "CANCELED" || c.status == "ARCHIVED" && status == "ACTIVE" {
-            return Err(Refusal::Invalid(format!("a {} campaign cannot become {status}", c.status)));
-        }
-        let before = std::mem::replace(&mut c.status, status.to_string());
-        c.last_modified_at = now;
-        c.version += 1;
-        let urn = c.urn();
-        self.record(urn, "status", json!(before), json!(status));
-        Ok(())
+        self.change_campaign(id, "status", |c| {
+            if c.status == "CANCELED" || c.status == "ARCHIVED" && status == "ACTIVE" {
+                return Err(Refusal::Invalid(format!("a {} campaign cannot become {status}", c.status)));
+            }
+            let before = std::mem::replace(&mut c.status, status.to_string());
+            Ok((json!(before), json!(status)))
+        })
     }
 
     fn check_amount(&self, field: &str, amount: Micros, currency: &str, floor: Micros) -> Result<(), Refusal> {
@@ -510,37 +520,25 @@ impl Market {
     /// `unitCost`: the bid.
     pub fn set_bid(&mut self, id: u64, bid: Micros, currency: &str) -> Result<(), Refusal> {
         self.check_amount("unitCost", bid, currency, self.scenario.account.min_bid)?;
-        let now = self.now;
-        let c = self.campaign_mut(id)?;
-        let before = std::mem::replace(&mut c.bid, bid);
-        c.last_modified_at = now;
-        c.version += 1;
-        let urn = c.urn();
-        self.record(urn, "unitCost", money_json(before, currency), money_json(bid, currency));
-        Ok(())
+        self.change_campaign(id, "unitCost", |c| {
+            let before = std::mem::replace(&mut c.bid, bid);
+            Ok((money_json(before, currency), money_json(bid, currency)))
+        })
     }
 
     pub fn set_daily_budget(&mut self, id: u64, budget: Micros, currency: &str) -> Result<(), Refusal> {
         self.check_amount("dailyBudget", budget, currency, self.scenario.account.min_daily_budget)?;
-        let now = self.now;
-        let c = self.campaign_mut(id)?;
-        let before = std::mem::replace(&mut c.daily_budget, budget);
-        c.last_modified_at = now;
-        c.version += 1;
-        let urn = c.urn();
-        self.record(urn, "dailyBudget", money_json(before, currency), money_json(budget, currency));
-        Ok(())
+        self.change_campaign(id, "dailyBudget", |c| {
+            let before = std::mem::replace(&mut c.daily_budget, budget);
+            Ok((money_json(before, currency), money_json(budget, currency)))
+        })
     }
 
     pub fn set_campaign_name(&mut self, id: u64, name: &str) -> Result<(), Refusal> {
-        let now = self.now;
-        let c = self.campaign_mut(id)?;
-        let before = std::mem::replace(&mut c.name, name.to_string());
-        c.last_modified_at = now;
-        c.version += 1;
-        let urn = c.urn();
-        self.record(urn, "name", json!(before), json!(name));
-        Ok(())
+        self.change_campaign(id, "name", |c| {
+            let before = std::mem::replace(&mut c.name, name.to_string());
+            Ok((json!(before), json!(name)))
+        })
     }
 
     pub fn set_creative_status(&mut self, id: u64, status: &str) -> Result<(), Refusal> {

@@ -11,6 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Datelike, NaiveDate};
 use serde_json::{Map, Value, json};
 
+use linkedin_core::linkedin::analytics::DEFAULT_METRICS;
+
 use crate::http::{ApiError, Response};
 use crate::market::{Cell, Market};
 use crate::money::Micros;
@@ -20,20 +22,11 @@ pub const MAX_FIELDS: usize = 20;
 pub const ROW_CAP: usize = 15_000;
 pub const REACH_MAX_DAYS: i64 = 92;
 
-/// Metrics the market simulates.
-const SIMULATED: &[&str] = &[
-    "impressions",
-    "clicks",
-    "landingPageClicks",
-    "costInUsd",
-    "costInLocalCurrency",
-    "externalWebsiteConversions",
-    "externalWebsitePostClickConversions",
-    "externalWebsitePostViewConversions",
-    "oneClickLeads",
-    "totalEngagements",
-    "approximateMemberReach",
-];
+/// Metrics the market models: exactly those the collector requests
+/// ([`linkedin_core::linkedin::analytics::DEFAULT_METRICS`]), except video views (no video ads here, 0).
+fn modelled(name: &str) -> bool {
+    DEFAULT_METRICS.contains(&name) && name != "videoViews"
+}
 
 /// Metrics LinkedIn knows that the market does not model: they are accepted and report 0.
 const ZERO_METRICS: &[&str] = &[
@@ -78,7 +71,6 @@ const ZERO_METRICS: &[&str] = &[
     "videoMidpointCompletions",
     "videoStarts",
     "videoThirdQuartileCompletions",
-    "videoViews",
     "averageDwellTime",
     "audiencePenetration",
 ];
@@ -190,7 +182,7 @@ fn ymd(d: NaiveDate) -> Value {
 }
 
 /// A facet's URN list, checked against the URN type it must hold; returns the ids.
-fn facet(q: &Query, name: &str, prefix: &str) -> Result<Option<BTreeSet<u64>>, ApiError> {
+pub(crate) fn facet(q: &Query, name: &str, prefix: &str) -> Result<Option<BTreeSet<u64>>, ApiError> {
     let Some(v) = q.get(name) else { return Ok(None) };
     let items = v
         .as_list()
@@ -304,7 +296,7 @@ pub fn ad_analytics(market: &Market, q: &Query) -> Result<Response, ApiError> {
         for name in f {
             let known = *name == "dateRange"
                 || *name == "pivotValues"
-                || SIMULATED.contains(name)
+                || DEFAULT_METRICS.contains(name)
                 || ZERO_METRICS.contains(name);
             if !known {
                 return Err(ApiError::bad_request(format!("Invalid field '{name}' in 'fields'")));
@@ -415,6 +407,7 @@ impl Agg {
             "costInUsd" | "costInLocalCurrency" => json!(self.cost.api_string()),
             "externalWebsiteConversions" | "externalWebsitePostClickConversions" => json!(self.conversions),
             "externalWebsitePostViewConversions" => json!(0),
+            m if !modelled(m) => json!(0),
             "oneClickLeads" => json!(self.leads),
             "approximateMemberReach" if days > REACH_MAX_DAYS => Value::Null,
             "approximateMemberReach" => {
