@@ -29,7 +29,7 @@ impl Job {
     pub fn missing(self) -> Option<&'static str> {
         match self {
             Job::Collector => None,
-            Job::DataProcessor => Some("not built yet (issue 4: data processor and Athena layer)"),
+            Job::DataProcessor => None,
             Job::Optimizer => Some("not built yet (issue 5: optimizer); until then this system takes no action"),
             Job::CopyGenerator => Some("not built yet (issue 7: copy generator)"),
         }

@@ -14,7 +14,7 @@ async fn the_demo_collects_exactly_what_the_market_delivered() {
     let report = demo::run(&options(dir.path(), None)).await.unwrap();
 
     assert!(report.succeeded(), "{}", demo::summary::text(&report));
-    assert_eq!(report.job_runs, 3 * 4 + 1, "four pulls a day and the closing pull");
+    assert_eq!(report.job_runs, 3 * (4 + 1) + 1, "four pulls and the data processor a day, and the closing pull");
     assert!(report.api.retries > 0, "the smoke scenario injects faults: {:?}", report.api);
 
     // Data landed where the layout says, one object per metric day and pull.
@@ -26,6 +26,11 @@ async fn the_demo_collects_exactly_what_the_market_delivered() {
     }
     assert!(dir.path().join("raw/creatives").is_dir() && dir.path().join("raw/campaigns").is_dir());
     assert!(dir.path().join("metrics/collector.jsonl").is_file());
+    // The data processor ran after each morning pull and wrote a table per day it saw.
+    for day in ["dt=2026-10-05", "dt=2026-10-06", "dt=2026-10-07"] {
+        let table = dir.path().join("processed/creative_daily").join(day).join("creative_daily.parquet");
+        assert!(table.is_file(), "{table:?}");
+    }
 
     // The collected data equals the ground truth, creative-day by creative-day.
     let r = &report.reconciliation;

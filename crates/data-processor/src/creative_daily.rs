@@ -1,0 +1,91 @@
+//! `processed/creative_daily/dt=YYYY-MM-DD/creative_daily.parquet`: one row per creative and day, the
+//! latest pull of it (the collector's de-duplication rule), overwritten per partition so a re-run is
+//! idempotent. The columns are the Athena table's schema: keep them stable.
+
+use chrono::NaiveDate;
+use linkedin_core::raw::AnalyticsRecord;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use crate::parquet_table::{self, Column};
+
+/// The Parquet schema. `cost_usd` is DECIMAL(18,6) (exact, as Athena's `decimal(18,6)`),
+/// `pulled_at` a UTC timestamp in microseconds, `date` a DATE.
+pub const SCHEMA: &str = "message creative_daily {
+  REQUIRED INT32 date (DATE);
+  REQUIRED BYTE_ARRAY account_id (UTF8);
+  REQUIRED BYTE_ARRAY campaign_id (UTF8);
+  REQUIRED BYTE_ARRAY creative_id (UTF8);
+  REQUIRED INT64 impressions;
+  REQUIRED INT64 clicks;
+  REQUIRED INT64 landing_page_clicks;
+  REQUIRED INT64 cost_usd (DECIMAL(18,6));
+  REQUIRED DOUBLE conversions;
+  REQUIRED INT64 total_engagements;
+  REQUIRED INT64 pulled_at (TIMESTAMP(MICROS,true));
+  REQUIRED BYTE_ARRAY run_id (UTF8);
+}";
+
+/// The column names, in order (also the Athena DDL's).
+pub const COLUMNS: [&str; 12] = [
+    "date",
+    "account_id",
+    "campaign_id",
+    "creative_id",
+    "impressions",
+    "clicks",
+    "landing_page_clicks",
+    "cost_usd",
+    "conversions",
+    "total_engagements",
+    "pulled_at",
+    "run_id",
+];
+
+/// LinkedIn reports float noise such as `-2E-18` for zero; anything more negative is a real error.
+const COST_NOISE: Decimal = Decimal::from_parts(1, 0, 0, false, 9);
+
+/// Why a raw row cannot go into the table.
+pub fn reject_reason(r: &AnalyticsRecord) -> Option<String> {
+    if r.cost_usd < -COST_NOISE {
+        return Some(format!("negative cost_usd {}", r.cost_usd));
+    }
+    if !r.conversions.is_finite() || r.conversions < 0.0 {
+        return Some(format!("conversions {} is not a non-negative number", r.conversions));
+    }
+    if r.cost_usd.round_dp(6).abs() > Decimal::from(999_999_999_999i64) {
+        return Some(format!("cost_usd {} is out of range", r.cost_usd));
+    }
+    None
+}
+
+fn days_since_epoch(d: NaiveDate) -> i32 {
+    (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
+}
+
+/// Micro-units of a cost, rounded to 6 decimals; float noise below zero becomes 0.
+fn micros(d: Decimal) -> i64 {
+    let d = if d < Decimal::ZERO { Decimal::ZERO } else { d };
+    (d.round_dp(6) * Decimal::from(1_000_000)).to_i64().unwrap_or(i64::MAX)
+}
+
+/// The Parquet bytes for accepted rows (callers filter with [`reject_reason`]).
+pub fn to_parquet(rows: &[&AnalyticsRecord]) -> Result<Vec<u8>, parquet::errors::ParquetError> {
+    let text = |f: fn(&AnalyticsRecord) -> String| Column::Text(rows.iter().map(|r| f(r)).collect());
+    let int = |f: fn(&AnalyticsRecord) -> i64| Column::Int64(rows.iter().map(|r| f(r)).collect());
+    let columns = vec![
+        Column::Int32(rows.iter().map(|r| days_since_epoch(r.date)).collect()),
+        text(|r| r.account_id.to_string()),
+        text(|r| r.campaign_id.to_string()),
+        text(|r| r.creative_id.to_string()),
+        int(|r| r.impressions as i64),
+        int(|r| r.clicks as i64),
+        int(|r| r.landing_page_clicks as i64),
+        int(|r| micros(r.cost_usd)),
+        Column::Double(rows.iter().map(|r| r.conversions).collect()),
+        int(|r| r.total_engagements as i64),
+        int(|r| r.pulled_at.timestamp_micros()),
+        text(|r| r.run_id.to_string()),
+    ];
+    parquet_table::write(SCHEMA, &columns)
+}
