@@ -30,6 +30,14 @@ def test_demo_prints_the_policy_table_and_writes_the_report(tmp_path):
     summary = json.loads((tmp_path / "demo" / "reports" / "demo-summary.json").read_text())
     assert summary["days"] == 2 and summary["reconciliation"]["mismatches"] == 0
 
+    # The data processor over the demo's raw data, from the command line.
+    proc = run(["--data-dir", "demo", "process", "--as-of", "2026-10-07"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    written = {d["date"]: d["rows_written"] for d in report["days"]}
+    assert written["2026-10-05"] == 3 and written["2026-10-06"] == 3, written
+    assert (tmp_path / "demo" / "processed" / "creative_daily" / "dt=2026-10-06" / "creative_daily.parquet").is_file()
+
 
 def test_demo_json_output_and_bad_arguments(tmp_path):
     out = run(["--data-dir", "d", "demo", "--scenario", "smoke", "--days", "1", "--seed", "3", "--json"], tmp_path)

@@ -11,6 +11,7 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 use collector::{Collector, CollectorConfig};
+use data_processor::{Processor, ProcessorConfig};
 use linkedin_core::RunClock;
 use linkedin_core::config::{Env, VARS};
 
@@ -43,6 +44,15 @@ enum Command {
     /// Re-running never double counts: readers keep the latest pull per creative and day.
     #[command(after_long_help = env_help())]
     Collect(CollectArgs),
+
+    /// Turn the raw pulls into clean tables: processed/creative_daily (Parquet), one row per creative and day.
+    ///
+    /// Re-builds the run's day and the LOOKBACK_DAYS + 1 days before it (every day the collector may
+    /// have restated), keeping the latest pull per creative and day; a re-run overwrites the same
+    /// partitions. Malformed lines and rows with negative or non-finite metrics are skipped and listed in
+    /// the report's problems.
+    #[command(after_long_help = env_help())]
+    Process(RunArgs),
 
     /// Run the pipeline on the local LinkedIn sandbox, day after simulated day.
     ///
@@ -169,6 +179,14 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             let config = CollectorConfig::from_env(&env).context("cannot start the collector")?;
             let collector = Collector::from_config(&config).await;
             let report = collector.run(args.run.clock()).await;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            eprintln!("{}", report.summary());
+            Ok(report.succeeded())
+        }
+        Command::Process(args) => {
+            let config = ProcessorConfig::from_env(&env).context("cannot start the data processor")?;
+            let processor = Processor::from_config(&config).await;
+            let report = processor.run(args.clock()).await;
             println!("{}", serde_json::to_string_pretty(&report)?);
             eprintln!("{}", report.summary());
             Ok(report.succeeded())

@@ -9,8 +9,30 @@
 //!
 //! Still to come (issue 4): the ML training sets, the Athena layer and the `PerformanceSource`.
 
+mod config;
 pub mod creative_daily;
 pub mod parquet_table;
 mod process;
 
-pub use process::{DayResult, ProcessReport, Processor};
+pub use config::ProcessorConfig;
+use linkedin_aws::lambda::{self, ScheduledEvent};
+pub use process::{DayResult, ProcessReport, Processor, creative_daily_key};
+
+impl Processor {
+    /// Wires the backends the configuration names (S3 or a folder).
+    pub async fn from_config(cfg: &ProcessorConfig) -> Self {
+        Self {
+            store: linkedin_aws::object_store(&cfg.storage).await,
+            metrics: linkedin_aws::metrics_sink(&cfg.storage),
+            window_days: cfg.window_days,
+        }
+    }
+}
+
+/// The Lambda handler: the schedule's day (or `detail.as_of`) is the run's day; the report is the
+/// result, or an error carrying its summary when any part failed.
+pub async fn handle(processor: &Processor, event: ScheduledEvent) -> Result<ProcessReport, lambda_runtime::Error> {
+    let clock = lambda::run_clock(&event.payload)?;
+    let report = processor.run(clock).await;
+    lambda::finish(report.succeeded(), report.summary(), report)
+}

@@ -77,3 +77,26 @@ async fn latest_pull_wins_bad_rows_are_reported_and_reruns_are_idempotent() {
     assert_eq!(store.get(key).await.unwrap().unwrap(), bytes, "a re-run rewrites the same partition, byte for byte");
     assert_eq!(store.list("processed/").await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn the_lambda_handler_runs_on_the_schedule_day_and_fails_loudly_on_a_bad_as_of() {
+    use data_processor::{ProcessorConfig, handle};
+    use linkedin_core::config::StorageConfig;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = ProcessorConfig { storage: StorageConfig::Local { data_dir: dir.path().to_path_buf() }, window_days: 2 };
+    let processor = Processor::from_config(&cfg).await;
+    let event = |detail: Value| {
+        let payload = serde_json::from_value(json!({
+            "version": "0", "id": "e1", "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "123456789012", "time": "2026-10-06T06:00:00Z", "region": "us-east-1",
+            "resources": [], "detail": detail
+        }))
+        .unwrap();
+        lambda_runtime::LambdaEvent::new(payload, lambda_runtime::Context::default())
+    };
+    let report = handle(&processor, event(json!({}))).await.unwrap();
+    assert_eq!(report.as_of.to_string(), "2026-10-06");
+    assert_eq!(report.days.len(), 3, "the day and the two before it");
+    let err = handle(&processor, event(json!({"as_of": "monday"}))).await.unwrap_err().to_string();
+    assert!(err.contains("detail.as_of = 'monday' is not a date"), "{err}");
+}

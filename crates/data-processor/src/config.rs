@@ -1,0 +1,20 @@
+//! The data processor's configuration: where the data is, and how many days back to re-build.
+
+use linkedin_core::config::{ConfigErrors, Env, Reader, StorageConfig};
+
+#[derive(Debug, Clone)]
+pub struct ProcessorConfig {
+    pub storage: StorageConfig,
+    /// Days before the run's day to re-build: `LOOKBACK_DAYS` + 1, every day the collector may have
+    /// restated since the last run.
+    pub window_days: u32,
+}
+
+impl ProcessorConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigErrors> {
+        let mut r = Reader::new(env);
+        let storage = StorageConfig::read(&mut r);
+        let lookback = r.number("LOOKBACK_DAYS", 7, 0..=90) as u32;
+        r.finish(|| Self { storage: storage.expect("no error means storage was read"), window_days: lookback + 1 })
+    }
+}
