@@ -89,3 +89,63 @@ pub fn to_parquet(rows: &[&AnalyticsRecord]) -> Result<Vec<u8>, parquet::errors:
     ];
     parquet_table::write(SCHEMA, &columns)
 }
+
+/// One row of the processed table, read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DailyRow {
+    pub date: NaiveDate,
+    pub account_id: String,
+    pub campaign_id: String,
+    pub creative_id: String,
+    pub impressions: i64,
+    pub clicks: i64,
+    /// Micro-dollars.
+    pub cost_micros: i64,
+    pub conversions: f64,
+}
+
+/// Reads a `creative_daily.parquet` file; an unexpected schema is an error naming the column.
+pub fn read(bytes: Vec<u8>) -> Result<Vec<DailyRow>, String> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::Field;
+    let reader = SerializedFileReader::new(bytes::Bytes::from(bytes)).map_err(|e| format!("not Parquet: {e}"))?;
+    let names: Vec<String> =
+        reader.metadata().file_metadata().schema_descr().columns().iter().map(|c| c.name().to_string()).collect();
+    if names != COLUMNS {
+        return Err(format!("unexpected columns {names:?}; expected {COLUMNS:?}"));
+    }
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+    let mut out = Vec::new();
+    for row in reader.get_row_iter(None).map_err(|e| e.to_string())? {
+        let row = row.map_err(|e| e.to_string())?;
+        let f: Vec<&Field> = row.get_column_iter().map(|(_, f)| f).collect();
+        let text = |i: usize| match f[i] {
+            Field::Str(s) => Ok(s.clone()),
+            other => Err(format!("column {} is {other:?}, not a string", COLUMNS[i])),
+        };
+        let long = |i: usize| match f[i] {
+            Field::Long(v) => Ok(*v),
+            Field::Decimal(d) => Ok(i64::from_be_bytes(d.data().try_into().map_err(|_| "decimal width".to_string())?)),
+            other => Err(format!("column {} is {other:?}, not an integer", COLUMNS[i])),
+        };
+        let date = match f[0] {
+            Field::Date(days) => epoch + chrono::TimeDelta::days(*days as i64),
+            other => return Err(format!("column date is {other:?}, not a date")),
+        };
+        let conversions = match f[8] {
+            Field::Double(v) => *v,
+            other => return Err(format!("column conversions is {other:?}, not a double")),
+        };
+        out.push(DailyRow {
+            date,
+            account_id: text(1)?,
+            campaign_id: text(2)?,
+            creative_id: text(3)?,
+            impressions: long(4)?,
+            clicks: long(5)?,
+            cost_micros: long(7)?,
+            conversions,
+        });
+    }
+    Ok(out)
+}

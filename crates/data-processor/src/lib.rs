@@ -7,12 +7,15 @@
 //! so a re-run is idempotent and nothing is ever summed across pulls. A malformed line or object is
 //! skipped, counted and named in the report; the rest of the day is still written.
 //!
-//! Still to come (issue 4): the ML training sets, the Athena layer and the `PerformanceSource`.
+//! Then it re-writes the creative-scorer training set from every processed partition ([`training`]).
+//!
+//! Still to come (issue 4): the bid-optimizer training set, the Athena layer and the `PerformanceSource`.
 
 mod config;
 pub mod creative_daily;
 pub mod parquet_table;
 mod process;
+pub mod training;
 
 pub use config::ProcessorConfig;
 use linkedin_aws::lambda::{self, ScheduledEvent};

@@ -40,6 +40,7 @@ pub struct ProcessReport {
     pub problems: Vec<String>,
     /// What could not be done at all (an object store error): the run failed.
     pub failures: Vec<String>,
+    pub creative_scorer: Option<crate::training::TrainingReport>,
 }
 
 impl ProcessReport {
@@ -79,6 +80,7 @@ impl Processor {
             days: Vec::new(),
             problems: Vec::new(),
             failures: Vec::new(),
+            creative_scorer: None,
         };
         let start = clock.as_of - TimeDelta::days(self.window_days as i64);
         for day in start.iter_days().take_while(|d| *d <= clock.as_of) {
@@ -86,6 +88,10 @@ impl Processor {
                 Ok(result) => report.days.push(result),
                 Err(e) => report.failures.push(format!("{day}: {e}")),
             }
+        }
+        match crate::training::write_creative_scorer(self.store.as_ref(), &mut report.problems).await {
+            Ok(t) => report.creative_scorer = Some(t),
+            Err(e) => report.failures.push(format!("creative scorer training set: {e}")),
         }
         if report.problems.len() > LISTED {
             let more = report.problems.len() - LISTED;
@@ -98,6 +104,7 @@ impl Processor {
             .count("RowsWritten", report.days.iter().map(|d| d.rows_written).sum::<usize>() as f64)
             .count("BadLines", report.days.iter().map(|d| d.bad_lines).sum::<usize>() as f64)
             .count("RejectedRows", report.days.iter().map(|d| d.rejected).sum::<usize>() as f64)
+            .count("TrainingCreatives", report.creative_scorer.as_ref().map(|t| t.creatives).unwrap_or(0) as f64)
             .count("Failures", report.failures.len() as f64);
         self.metrics.emit(&m);
         report

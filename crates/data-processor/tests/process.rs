@@ -75,7 +75,7 @@ async fn latest_pull_wins_bad_rows_are_reported_and_reruns_are_idempotent() {
     let again = p.run(RunClock { as_of, now }).await;
     assert!(again.succeeded());
     assert_eq!(store.get(key).await.unwrap().unwrap(), bytes, "a re-run rewrites the same partition, byte for byte");
-    assert_eq!(store.list("processed/").await.unwrap().len(), 1);
+    assert_eq!(store.list("processed/creative_daily/").await.unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -99,4 +99,68 @@ async fn the_lambda_handler_runs_on_the_schedule_day_and_fails_loudly_on_a_bad_a
     assert_eq!(report.days.len(), 3, "the day and the two before it");
     let err = handle(&processor, event(json!({"as_of": "monday"}))).await.unwrap_err().to_string();
     assert!(err.contains("detail.as_of = 'monday' is not a date"), "{err}");
+}
+
+fn day_record(date: &str, creative: u64, impressions: u64, clicks: u64) -> Value {
+    let mut r = record(&format!("{date}T18:00:00Z"), "r", creative, clicks, "1.5");
+    r["date"] = json!(date);
+    r["impressions"] = json!(impressions);
+    r
+}
+
+#[tokio::test]
+async fn the_creative_scorer_set_weights_ctr_by_impressions_and_follows_the_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(LocalStore::new(dir.path()));
+    // Creative 1: 10/100 then 1/900 → weighted 11/1000 = 0.011 (the mean of daily ratios would be 0.0506).
+    for (date, rows) in [
+        ("2026-10-05", vec![day_record("2026-10-05", 1, 100, 10), day_record("2026-10-05", 2, 500, 2)]),
+        ("2026-10-06", vec![day_record("2026-10-06", 1, 900, 1)]),
+    ] {
+        store.put(&format!("raw/analytics/dt={date}/r.ndjson"), ndjson(&rows), "application/x-ndjson").await.unwrap();
+    }
+    let snapshot = |creative: u64, headline: &str, error: Option<&str>| {
+        json!({"pulled_at": "2026-10-06T18:00:00Z", "run_id": "r", "account_id": "508720451", "campaign_id": "600100",
+               "creative_id": creative.to_string(), "name": null, "intended_status": "ACTIVE", "is_serving": true,
+               "review_status": "APPROVED", "post_urn": "urn:li:share:1", "created_at": null,
+               "intro_text": "Are your reports late?", "headline": headline, "description": null,
+               "call_to_action": "LEARN_MORE", "landing_page": null, "copy_error": error})
+    };
+    let snapshots =
+        ndjson(&[snapshot(1, "Cut reporting time by 80%", None), snapshot(2, "", Some("the post was not read"))]);
+    store.put("raw/creatives/dt=2026-10-06/r.ndjson", snapshots, "application/x-ndjson").await.unwrap();
+
+    let p =
+        Processor { store: store.clone(), metrics: Arc::new(EmfWriter::new(SharedBuffer::default())), window_days: 1 };
+    let now: DateTime<Utc> = "2026-10-07T06:30:00Z".parse().unwrap();
+    let report = p.run(RunClock { as_of: NaiveDate::from_ymd_opt(2026, 10, 6).unwrap(), now }).await;
+    assert!(report.succeeded(), "{report:?}");
+    let t = report.creative_scorer.unwrap();
+    assert_eq!((t.creatives, t.skipped_no_copy), (1, 1), "creative 2 has no copy");
+
+    let csv =
+        String::from_utf8(store.get("processed/training/creative_scorer/creative_scorer.csv").await.unwrap().unwrap())
+            .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2);
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let row: Vec<&str> = lines[1].split(',').collect();
+    let col = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!((col("creative_id"), col("impressions"), col("clicks"), col("days")), ("1", "1000", "11", "2"));
+    assert_eq!(col("ctr"), "0.011", "sum of clicks / sum of impressions");
+    assert_eq!(col("headline_has_number"), "1");
+    assert_eq!(col("intro_has_question"), "1");
+
+    let manifest: Value =
+        serde_json::from_slice(&store.get("processed/training/creative_scorer/features.json").await.unwrap().unwrap())
+            .unwrap();
+    let names: Vec<&str> =
+        manifest["features"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(&header[2..2 + names.len()], names.as_slice(), "the CSV's feature columns are the manifest's, in order");
+    assert_eq!((manifest["target"].as_str(), manifest["weight"].as_str()), (Some("ctr"), Some("impressions")));
+
+    let parquet = store.get("processed/training/creative_scorer/creative_scorer.parquet").await.unwrap().unwrap();
+    let reader = SerializedFileReader::new(Bytes::from(parquet)).unwrap();
+    assert_eq!(reader.metadata().file_metadata().schema_descr().num_columns(), header.len());
+    assert_eq!(reader.metadata().file_metadata().num_rows(), 1);
 }
