@@ -185,6 +185,11 @@ pub struct CreativeSnapshot {
 }
 
 impl CreativeSnapshot {
+    /// The same order as [`AnalyticsRecord::newer_than`]: later pull wins, then later run id.
+    pub fn newer_than(&self, other: &Self) -> bool {
+        (self.pulled_at, &self.run_id) > (other.pulled_at, &other.run_id)
+    }
+
     pub fn from_creative(
         c: &Creative,
         account: AccountId,
