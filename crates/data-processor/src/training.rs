@@ -83,9 +83,7 @@ async fn latest_copies(
             problems.push(format!("{} line {}: {}; skipped", meta.key, e.line, e.message));
         }
         for s in rows {
-            let newer =
-                latest.get(&s.creative_id).is_none_or(|old| (s.pulled_at, &s.run_id) > (old.pulled_at, &old.run_id));
-            if newer {
+            if latest.get(&s.creative_id).is_none_or(|old| s.newer_than(old)) {
                 latest.insert(s.creative_id, s);
             }
         }
