@@ -164,8 +164,10 @@ pub fn render(report: &DemoReport, truth: &GroundTruth, system: &Market) -> Stri
                 points: truth
                     .daily
                     .iter()
-                    .filter(|d| d.creative == c.id && d.impressions > 0)
-                    .filter_map(|d| Some((*index.get(&d.date)?, d.clicks as f64 / d.impressions as f64)))
+                    .filter(|d| d.creative == c.id && d.delivered.impressions > 0)
+                    .filter_map(|d| {
+                        Some((*index.get(&d.date)?, d.delivered.clicks as f64 / d.delivered.impressions as f64))
+                    })
                     .collect(),
             })
             .collect();
@@ -259,10 +261,10 @@ pub fn render(report: &DemoReport, truth: &GroundTruth, system: &Market) -> Stri
             escape(&c.intended_status),
             c.true_ctr * 100.0,
             c.true_cvr * 100.0,
-            c.impressions,
-            c.clicks,
-            c.spend,
-            c.conversions
+            c.delivered.impressions,
+            c.delivered.clicks,
+            c.delivered.spend,
+            c.delivered.conversions
         );
     }
     body.push_str("</table>");

@@ -75,7 +75,8 @@ pub async fn reconcile(store: &dyn ObjectStore, truth: &GroundTruth) -> Result<R
         r.collected.spend += row.cost_usd;
         r.collected.conversions_reported += row.conversions;
     }
-    for t in &truth.daily {
+    for day in &truth.daily {
+        let t = &day.delivered;
         // LinkedIn has no row for a day without activity; neither does the truth's comparison.
         if t.impressions == 0 && t.spend.0 == 0 && t.conversions_reported == 0 {
             continue;
@@ -85,7 +86,7 @@ pub async fn reconcile(store: &dyn ObjectStore, truth: &GroundTruth) -> Result<R
         r.truth.clicks += t.clicks;
         r.truth.spend += t.spend.decimal();
         r.truth.conversions_reported += t.conversions_reported as f64;
-        let problem = match latest.get(CreativeId(t.creative), t.date) {
+        let problem = match latest.get(CreativeId(day.creative), day.date) {
             None => Some("not collected".to_string()),
             Some(c) if c.impressions != t.impressions || c.clicks != t.clicks || c.cost_usd != t.spend.decimal() => {
                 Some(format!(
@@ -102,7 +103,7 @@ pub async fn reconcile(store: &dyn ObjectStore, truth: &GroundTruth) -> Result<R
         if let Some(p) = problem {
             r.mismatches += 1;
             if r.examples.len() < LISTED {
-                r.examples.push(format!("creative {} on {}: {p}", t.creative, t.date));
+                r.examples.push(format!("creative {} on {}: {p}", day.creative, day.date));
             }
         }
     }

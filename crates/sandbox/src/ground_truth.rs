@@ -6,7 +6,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::market::Market;
-use crate::money::Micros;
 use crate::policy::{OracleChoice, Outcome, oracle_choices, run_baseline, run_oracle};
 use crate::service::Service;
 
@@ -20,11 +19,8 @@ pub struct CreativeTruth {
     pub true_cvr: f64,
     /// The copy's part of ln CTR (what the Creative Scorer can learn).
     pub copy_effect: f64,
-    pub impressions: u64,
-    pub clicks: u64,
-    pub spend: Micros,
-    pub conversions: u64,
-    pub conversions_reported: u64,
+    #[serde(flatten)]
+    pub delivered: Outcome,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -32,11 +28,8 @@ pub struct DayTruth {
     pub date: NaiveDate,
     pub campaign: u64,
     pub creative: u64,
-    pub impressions: u64,
-    pub clicks: u64,
-    pub spend: Micros,
-    pub conversions: u64,
-    pub conversions_reported: u64,
+    #[serde(flatten)]
+    pub delivered: Outcome,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -72,7 +65,11 @@ impl GroundTruth {
         let creatives = market
             .creatives()
             .map(|c| {
-                let mut t = CreativeTruth {
+                let mut delivered = Outcome::default();
+                for (&(_, day), cell) in market.cells().range((c.id, NaiveDate::MIN)..=(c.id, NaiveDate::MAX)) {
+                    delivered.add(cell, day, today);
+                }
+                CreativeTruth {
                     id: c.id,
                     campaign: c.campaign,
                     intended_status: c.intended_status.clone(),
@@ -80,34 +77,22 @@ impl GroundTruth {
                     true_ctr: c.truth.ctr,
                     true_cvr: c.truth.cvr,
                     copy_effect: c.truth.copy_effect,
-                    impressions: 0,
-                    clicks: 0,
-                    spend: Micros(0),
-                    conversions: 0,
-                    conversions_reported: 0,
-                };
-                for (&(_, day), cell) in market.cells().range((c.id, NaiveDate::MIN)..=(c.id, NaiveDate::MAX)) {
-                    t.impressions += cell.impressions;
-                    t.clicks += cell.clicks;
-                    t.spend = Micros(t.spend.0 + cell.cost.0);
-                    t.conversions += cell.conversions_eventual();
-                    t.conversions_reported += cell.conversions_reported(day, today);
+                    delivered,
                 }
-                t
             })
             .collect();
         let mut daily: Vec<DayTruth> = market
             .cells()
             .iter()
-            .map(|(&(creative, date), cell)| DayTruth {
-                date,
-                campaign: market.creative(creative).map(|c| c.campaign).unwrap_or_default(),
-                creative,
-                impressions: cell.impressions,
-                clicks: cell.clicks,
-                spend: cell.cost,
-                conversions: cell.conversions_eventual(),
-                conversions_reported: cell.conversions_reported(date, today),
+            .map(|(&(creative, date), cell)| {
+                let mut delivered = Outcome::default();
+                delivered.add(cell, date, today);
+                DayTruth {
+                    date,
+                    campaign: market.creative(creative).map(|c| c.campaign).unwrap_or_default(),
+                    creative,
+                    delivered,
+                }
             })
             .collect();
         daily.sort_by_key(|d| (d.date, d.campaign, d.creative));

@@ -11,10 +11,10 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::Serialize;
 
-use crate::market::{Campaign, Market, start_of};
+use crate::market::{Campaign, Cell, Market, start_of};
 use crate::money::Micros;
 use crate::scenario::{CostType, Scenario};
 
@@ -44,15 +44,21 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Adds one creative-day of delivery, as reported by `today`.
+    pub fn add(&mut self, cell: &Cell, day: NaiveDate, today: NaiveDate) {
+        self.spend = Micros(self.spend.0 + cell.cost.0);
+        self.impressions += cell.impressions;
+        self.clicks += cell.clicks;
+        self.conversions += cell.conversions_eventual();
+        self.conversions_reported += cell.conversions_reported(day, today);
+    }
+
+    /// Everything a market delivered so far.
     pub fn of(market: &Market) -> Self {
         let today = market.today();
         let mut o = Outcome::default();
         for (&(_, day), cell) in market.cells() {
-            o.spend = Micros(o.spend.0 + cell.cost.0);
-            o.impressions += cell.impressions;
-            o.clicks += cell.clicks;
-            o.conversions += cell.conversions_eventual();
-            o.conversions_reported += cell.conversions_reported(day, today);
+            o.add(cell, day, today);
         }
         o
     }

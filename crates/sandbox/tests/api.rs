@@ -96,7 +96,7 @@ async fn the_client_reads_the_account_and_analytics_equal_the_ground_truth() {
     let truth = sb.truth();
     let by_key: BTreeMap<(u64, NaiveDate), _> = truth.daily.iter().map(|d| ((d.creative, d.date), d)).collect();
     for row in &pull.rows {
-        let t = by_key[&(row.creative.0, row.date)];
+        let t = &by_key[&(row.creative.0, row.date)].delivered;
         assert_eq!(row.impressions, t.impressions, "{row:?}");
         assert_eq!(row.clicks, t.clicks);
         assert_eq!(row.cost_usd, t.spend.decimal(), "cost is exact");
@@ -105,7 +105,10 @@ async fn the_client_reads_the_account_and_analytics_equal_the_ground_truth() {
         assert!(row.landing_page_clicks <= row.clicks && row.total_engagements >= row.clicks);
         assert!(row.approximate_member_reach.unwrap() <= row.impressions);
     }
-    assert!(truth.daily.iter().any(|d| d.conversions > d.conversions_reported), "late conversions are still to come");
+    assert!(
+        truth.daily.iter().any(|d| d.delivered.conversions > d.delivered.conversions_reported),
+        "late conversions are still to come"
+    );
     assert_eq!(c.stats().retries, 0);
 }
 
@@ -361,7 +364,7 @@ async fn creates_make_a_post_and_a_creative_that_serves_after_review() {
     sb.advance_to(at(3, 0)).unwrap();
     let truth = sb.truth();
     let t = truth.creatives.iter().find(|c| c.id == id).unwrap();
-    assert!(t.created_via_api && t.impressions > 0, "{t:?}");
+    assert!(t.created_via_api && t.delivered.impressions > 0, "{t:?}");
 
     // An intro past LinkedIn's 600-character limit is refused.
     let mut long = post.clone();
