@@ -28,8 +28,8 @@ use linkedin_core::metrics::EmfFile;
 use linkedin_core::secrets::{DirSecretStore, SecretStore};
 use linkedin_core::store::{LocalStore, ObjectStore};
 use linkedin_core::{AccountId, RunClock};
+use sandbox::ground_truth::Counterfactuals;
 use sandbox::market::{Change, start_of};
-use sandbox::policy::{run_baseline, run_oracle};
 use sandbox::scenario::ScenarioError;
 use sandbox::{GroundTruth, SandboxServer, Scenario};
 use serde::Serialize;
@@ -267,13 +267,12 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport, DemoError> {
     sb.advance_to(end).expect("forward");
     runs.push(run_collector(end).await);
 
-    let truth: GroundTruth = sb.truth();
-    let reconciliation = reconcile::reconcile(store.as_ref(), &truth).await?;
     let system = sb.with(|s| s.market.clone());
-    let baseline = run_baseline(&scenario, end);
-    let oracle = run_oracle(&scenario, &truth.oracle, end);
+    let counterfactuals = Counterfactuals::run(&system);
+    let truth = GroundTruth::with(&system, &counterfactuals);
+    let reconciliation = reconcile::reconcile(store.as_ref(), &truth).await?;
     let policies = summary::policy_rows(&truth);
-    let daily = summary::daily_points(&system, &baseline, &oracle);
+    let daily = summary::daily_points(&system, &counterfactuals.baseline, &counterfactuals.oracle);
     let actions: Vec<Change> = system.changes().to_vec();
     let api = client.stats();
     let token_refreshes = client.auth_events().await.refreshes;

@@ -57,11 +57,17 @@ impl GroundTruth {
         Self::of(&service.market)
     }
 
+    /// The truth of `market`, running both counterfactuals over the same period.
     pub fn of(market: &Market) -> Self {
+        let runs = Counterfactuals::run(market);
+        Self::with(market, &runs)
+    }
+
+    /// The truth of `market` next to counterfactuals already run (the demo also charts them).
+    pub fn with(market: &Market, runs: &Counterfactuals) -> Self {
         let s = &market.scenario;
         let now = market.now();
         let today = market.today();
-        let choices = oracle_choices(s, now);
         let creatives = market
             .creatives()
             .map(|c| {
@@ -105,10 +111,25 @@ impl GroundTruth {
             daily,
             outcomes: Outcomes {
                 system: Outcome::of(market),
-                no_optimization: Outcome::of(&run_baseline(s, now)),
-                oracle: Outcome::of(&run_oracle(s, &choices, now)),
+                no_optimization: Outcome::of(&runs.baseline),
+                oracle: Outcome::of(&runs.oracle),
             },
-            oracle: choices,
+            oracle: runs.choices.clone(),
         }
+    }
+}
+
+/// The scenario run without optimization and under the oracle, up to a market's clock.
+pub struct Counterfactuals {
+    pub baseline: Market,
+    pub oracle: Market,
+    pub choices: Vec<OracleChoice>,
+}
+
+impl Counterfactuals {
+    pub fn run(market: &Market) -> Self {
+        let (s, now) = (&market.scenario, market.now());
+        let choices = oracle_choices(s, now);
+        Self { baseline: run_baseline(s, now), oracle: run_oracle(s, &choices, now), choices }
     }
 }
