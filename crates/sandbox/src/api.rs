@@ -20,7 +20,7 @@ use linkedin_core::linkedin::posts::AdCopy;
 use serde_json::{Map, Value, json};
 
 use crate::http::{ApiError, ApiResult, Request, Response};
-use crate::market::{Campaign, Creative, Market, Refusal, money_json};
+use crate::market::{Campaign, CampaignChange, Creative, Market, Refusal, money_json};
 use crate::money::Micros;
 use crate::reporting::{self, campaign_group_urn};
 use crate::restli::{Query, RValue, restli1_syntax};
@@ -365,9 +365,6 @@ fn campaigns_collection(market: &mut Market, call: &Call<'_>, path: &str) -> Api
     page(found, q, CAMPAIGN_PAGE_MAX, 100)
 }
 
-/// One validated field of a campaign patch, applied once every field has been checked.
-type PatchOp = Box<dyn FnOnce(&mut Market) -> Result<(), Refusal>>;
-
 fn campaign_entity(market: &mut Market, call: &Call<'_>, cid: &str, path: &str) -> ApiResult {
     let id: u64 = cid.parse().map_err(|_| {
         ApiError::bad_request(format!("Invalid campaign id '{cid}': a number (not a URN) in this path"))
@@ -384,26 +381,19 @@ fn campaign_entity(market: &mut Market, call: &Call<'_>, cid: &str, path: &str) 
     if market.campaign(id).is_none() {
         return Err(ApiError::not_found(format!("Campaign {id} does not exist")));
     }
-    // Validate everything before changing anything: a patch applies whole or not at all.
-    let mut ops: Vec<PatchOp> = Vec::new();
+    let mut changes = Vec::new();
     for (k, v) in &set {
-        match k.as_str() {
-            "status" => {
-                let s = str_field(v, k)?.to_string();
-                ops.push(Box::new(move |m| m.set_campaign_status(id, &s)));
-            }
+        changes.push(match k.as_str() {
+            "status" => CampaignChange::Status(str_field(v, k)?.to_string()),
             "unitCost" => {
                 let (amount, cur) = money(v, k)?;
-                ops.push(Box::new(move |m| m.set_bid(id, amount, &cur)));
+                CampaignChange::Bid(amount, cur)
             }
             "dailyBudget" => {
                 let (amount, cur) = money(v, k)?;
-                ops.push(Box::new(move |m| m.set_daily_budget(id, amount, &cur)));
+                CampaignChange::DailyBudget(amount, cur)
             }
-            "name" => {
-                let s = str_field(v, k)?.to_string();
-                ops.push(Box::new(move |m| m.set_campaign_name(id, &s)));
-            }
+            "name" => CampaignChange::Name(str_field(v, k)?.to_string()),
             f if CAMPAIGN_READ_ONLY.contains(&f) => {
                 return Err(ApiError::bad_request(format!("Field '{f}' is read-only and cannot be patched")));
             }
@@ -415,15 +405,10 @@ fn campaign_entity(market: &mut Market, call: &Call<'_>, cid: &str, path: &str) 
                 ));
             }
             f => return Err(ApiError::bad_request(format!("Unrecognized field '{f}' in the campaign patch"))),
-        }
+        });
     }
-    let before = market.clone();
-    for op in ops {
-        if let Err(e) = op(market) {
-            *market = before;
-            return Err(refused(e));
-        }
-    }
+    // The market checks every change before applying any: the patch is whole or nothing.
+    market.patch_campaign(id, &changes).map_err(refused)?;
     Ok(Response::no_content())
 }
 
@@ -596,14 +581,12 @@ fn creative_entity(market: &mut Market, call: &Call<'_>, key: &str, path: &str) 
             f => return Err(ApiError::bad_request(format!("Unrecognized field '{f}' in the creative patch"))),
         }
     }
-    let before = market.clone();
-    let result = status
-        .map(|s| market.set_creative_status(id, &s))
-        .unwrap_or(Ok(()))
-        .and_then(|_| name.map(|n| market.set_creative_name(id, &n)).unwrap_or(Ok(())));
-    if let Err(e) = result {
-        *market = before;
-        return Err(refused(e));
+    // Only the status change can be refused, so it goes first: a refused patch changes nothing.
+    if let Some(s) = status {
+        market.set_creative_status(id, &s).map_err(refused)?;
+    }
+    if let Some(n) = name {
+        market.set_creative_name(id, &n).map_err(refused)?;
     }
     Ok(Response::no_content())
 }

@@ -165,6 +165,35 @@ pub struct Change {
     pub after: Value,
 }
 
+/// One field of a campaign patch (money with its currency code).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CampaignChange {
+    Status(String),
+    Bid(Micros, String),
+    DailyBudget(Micros, String),
+    Name(String),
+}
+
+/// An amount must be in the account's currency and at least LinkedIn's floor.
+fn check_amount(
+    account: &crate::scenario::Account,
+    field: &str,
+    amount: Micros,
+    currency: &str,
+    floor: Micros,
+) -> Result<(), Refusal> {
+    if currency != account.currency {
+        return Err(Refusal::Invalid(format!(
+            "{field}.currencyCode '{currency}' does not match the account currency {}",
+            account.currency
+        )));
+    }
+    if amount < floor {
+        return Err(Refusal::Invalid(format!("{field}.amount {amount} is below the minimum {floor} {currency}")));
+    }
+    Ok(())
+}
+
 /// Why the market refused a write (a 400 or 404 at the API).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Refusal {
@@ -468,77 +497,71 @@ impl Market {
         self.changes.push(Change { at: self.now, entity, field: field.into(), before, after });
     }
 
-    /// Applies one field change to a campaign, bumps its version and logs before and after.
-    fn change_campaign(
-        &mut self,
-        id: u64,
-        field: &str,
-        apply: impl FnOnce(&mut Campaign) -> Result<(Value, Value), Refusal>,
-    ) -> Result<(), Refusal> {
+    /// Applies every change of a campaign patch, or none: each is checked against the campaign before
+    /// any is applied (a patch is atomic, as LinkedIn's).
+    pub fn patch_campaign(&mut self, id: u64, changes: &[CampaignChange]) -> Result<(), Refusal> {
+        let c = self.campaigns.get(&id).ok_or_else(|| Refusal::NotFound(format!("campaign {id} does not exist")))?;
+        for change in changes {
+            self.check_campaign_change(c, change)?;
+        }
         let now = self.now;
-        let c =
-            self.campaigns.get_mut(&id).ok_or_else(|| Refusal::NotFound(format!("campaign {id} does not exist")))?;
-        let (before, after) = apply(c)?;
-        c.last_modified_at = now;
-        c.version += 1;
-        let urn = c.urn();
-        self.record(urn, field, before, after);
+        for change in changes {
+            let c = self.campaigns.get_mut(&id).expect("checked above");
+            let (field, before, after) = match change {
+                CampaignChange::Status(s) => ("status", json!(std::mem::replace(&mut c.status, s.clone())), json!(s)),
+                CampaignChange::Bid(amount, cur) => {
+                    ("unitCost", money_json(std::mem::replace(&mut c.bid, *amount), cur), money_json(*amount, cur))
+                }
+                CampaignChange::DailyBudget(amount, cur) => (
+                    "dailyBudget",
+                    money_json(std::mem::replace(&mut c.daily_budget, *amount), cur),
+                    money_json(*amount, cur),
+                ),
+                CampaignChange::Name(n) => ("name", json!(std::mem::replace(&mut c.name, n.clone())), json!(n)),
+            };
+            c.last_modified_at = now;
+            c.version += 1;
+            let urn = c.urn();
+            self.record(urn, field, before, after);
+        }
         Ok(())
+    }
+
+    fn check_campaign_change(&self, c: &Campaign, change: &CampaignChange) -> Result<(), Refusal> {
+        let account = &self.scenario.account;
+        match change {
+            CampaignChange::Status(status) => {
+                const ALLOWED: [&str; 5] = ["ACTIVE", "PAUSED", "ARCHIVED", "CANCELED", "PENDING_DELETION"];
+                if !ALLOWED.contains(&status.as_str()) {
+                    return Err(Refusal::Invalid(format!(
+                        "status '{status}' cannot be set: use one of {}",
+                        ALLOWED.join(", ")
+                    )));
+                }
+                if c.status == "CANCELED" || c.status == "ARCHIVED" && status == "ACTIVE" {
+                    return Err(Refusal::Invalid(format!("a {} campaign cannot become {status}", c.status)));
+                }
+                Ok(())
+            }
+            CampaignChange::Bid(amount, cur) => check_amount(account, "unitCost", *amount, cur, account.min_bid),
+            CampaignChange::DailyBudget(amount, cur) => {
+                check_amount(account, "dailyBudget", *amount, cur, account.min_daily_budget)
+            }
+            CampaignChange::Name(_) => Ok(()),
+        }
     }
 
     pub fn set_campaign_status(&mut self, id: u64, status: &str) -> Result<(), Refusal> {
-        const ALLOWED: [&str; 5] = ["ACTIVE", "PAUSED", "ARCHIVED", "CANCELED", "PENDING_DELETION"];
-        if !ALLOWED.contains(&status) {
-            return Err(Refusal::Invalid(format!(
-                "status '{status}' cannot be set: use one of {}",
-                ALLOWED.join(", ")
-            )));
-        }
-        self.change_campaign(id, "status", |c| {
-            if c.status == "CANCELED" || c.status == "ARCHIVED" && status == "ACTIVE" {
-                return Err(Refusal::Invalid(format!("a {} campaign cannot become {status}", c.status)));
-            }
-            let before = std::mem::replace(&mut c.status, status.to_string());
-            Ok((json!(before), json!(status)))
-        })
-    }
-
-    fn check_amount(&self, field: &str, amount: Micros, currency: &str, floor: Micros) -> Result<(), Refusal> {
-        let account = &self.scenario.account;
-        if currency != account.currency {
-            return Err(Refusal::Invalid(format!(
-                "{field}.currencyCode '{currency}' does not match the account currency {}",
-                account.currency
-            )));
-        }
-        if amount < floor {
-            return Err(Refusal::Invalid(format!("{field}.amount {amount} is below the minimum {floor} {currency}")));
-        }
-        Ok(())
+        self.patch_campaign(id, &[CampaignChange::Status(status.to_string())])
     }
 
     /// `unitCost`: the bid.
     pub fn set_bid(&mut self, id: u64, bid: Micros, currency: &str) -> Result<(), Refusal> {
-        self.check_amount("unitCost", bid, currency, self.scenario.account.min_bid)?;
-        self.change_campaign(id, "unitCost", |c| {
-            let before = std::mem::replace(&mut c.bid, bid);
-            Ok((money_json(before, currency), money_json(bid, currency)))
-        })
+        self.patch_campaign(id, &[CampaignChange::Bid(bid, currency.to_string())])
     }
 
     pub fn set_daily_budget(&mut self, id: u64, budget: Micros, currency: &str) -> Result<(), Refusal> {
-        self.check_amount("dailyBudget", budget, currency, self.scenario.account.min_daily_budget)?;
-        self.change_campaign(id, "dailyBudget", |c| {
-            let before = std::mem::replace(&mut c.daily_budget, budget);
-            Ok((money_json(before, currency), money_json(budget, currency)))
-        })
-    }
-
-    pub fn set_campaign_name(&mut self, id: u64, name: &str) -> Result<(), Refusal> {
-        self.change_campaign(id, "name", |c| {
-            let before = std::mem::replace(&mut c.name, name.to_string());
-            Ok((json!(before), json!(name)))
-        })
+        self.patch_campaign(id, &[CampaignChange::DailyBudget(budget, currency.to_string())])
     }
 
     pub fn set_creative_status(&mut self, id: u64, status: &str) -> Result<(), Refusal> {
@@ -832,5 +855,21 @@ mod tests {
         even.advance_to(at(&even, 7, 0)).unwrap();
         let (a, b) = (totals(&even, 900100).0 as f64, totals(&even, 900102).0 as f64);
         assert!((a / b - 1.0).abs() < 0.1, "ROUND_ROBIN splits evenly: {a} vs {b}");
+    }
+
+    #[test]
+    fn a_campaign_patch_applies_whole_or_not_at_all() {
+        let mut m = Market::new(smoke());
+        let usd = || "USD".to_string();
+        let bad = [CampaignChange::Name("renamed".into()), CampaignChange::Bid(Micros(1_000_000), usd())];
+        assert!(matches!(m.patch_campaign(600100, &bad), Err(Refusal::Invalid(e)) if e.contains("below the minimum")));
+        let c = m.campaign(600100).unwrap();
+        assert_eq!((c.name.as_str(), c.bid, c.version), ("Smoke - Website conversions", Micros(6_500_000), 1));
+        assert!(m.changes().is_empty());
+        let good = [CampaignChange::Name("renamed".into()), CampaignChange::Bid(Micros(7_000_000), usd())];
+        m.patch_campaign(600100, &good).unwrap();
+        let c = m.campaign(600100).unwrap();
+        assert_eq!((c.name.as_str(), c.bid, c.version), ("renamed", Micros(7_000_000), 3));
+        assert_eq!(m.changes().len(), 2);
     }
 }
