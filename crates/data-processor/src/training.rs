@@ -6,7 +6,7 @@
 //! `creative_scorer.csv`, `creative_scorer.parquet` and `features.json`. The training script weights
 //! rows by impressions.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use linkedin_core::features::{CopyFeatures, FEATURE_COUNT, FEATURES, FeatureManifest};
 use linkedin_core::raw::{CreativeSnapshot, parse_ndjson};
@@ -70,19 +70,28 @@ fn totals(rows: &[DailyRow]) -> BTreeMap<String, Totals> {
     out
 }
 
-/// The latest snapshot of each creative's copy, from every collector pull.
+/// The latest snapshot of each `wanted` creative's copy. Snapshot keys sort by pull time
+/// (`dt=<day>/<run id>`, the run id starting with the pull time), so they are read newest first and
+/// reading stops once every wanted creative is found: the cost follows how recently the creatives were
+/// seen, not the length of the history.
 async fn latest_copies(
     store: &dyn ObjectStore,
+    wanted: &BTreeSet<CreativeId>,
     problems: &mut Vec<String>,
 ) -> Result<BTreeMap<CreativeId, CreativeSnapshot>, String> {
     let mut latest: BTreeMap<CreativeId, CreativeSnapshot> = BTreeMap::new();
-    for meta in store.list(&format!("{}/", layout::RAW_CREATIVES)).await.map_err(|e| e.to_string())? {
+    let mut keys = store.list(&format!("{}/", layout::RAW_CREATIVES)).await.map_err(|e| e.to_string())?;
+    keys.reverse();
+    for meta in keys {
+        if wanted.iter().all(|id| latest.contains_key(id)) {
+            break;
+        }
         let Some(bytes) = store.get(&meta.key).await.map_err(|e| e.to_string())? else { continue };
         let (rows, errors) = parse_ndjson::<CreativeSnapshot>(&bytes);
         for e in errors {
             problems.push(format!("{} line {}: {}; skipped", meta.key, e.line, e.message));
         }
-        for s in rows {
+        for s in rows.into_iter().filter(|s| wanted.contains(&s.creative_id)) {
             if latest.get(&s.creative_id).is_none_or(|old| s.newer_than(old)) {
                 latest.insert(s.creative_id, s);
             }
@@ -108,14 +117,16 @@ pub async fn write_creative_scorer(
             Err(e) => problems.push(format!("{}: {e}; skipped", meta.key)),
         }
     }
-    let copies = latest_copies(store, problems).await?;
+    let totals = totals(&daily);
+    let wanted: BTreeSet<CreativeId> = totals.keys().filter_map(|id| id.parse().ok().map(CreativeId)).collect();
+    let copies = latest_copies(store, &wanted, problems).await?;
     let mut report = TrainingReport::default();
 
     let mut ids: Vec<String> = Vec::new();
     let mut campaigns: Vec<String> = Vec::new();
     let mut features: Vec<[f64; FEATURE_COUNT]> = Vec::new();
     let mut targets: Vec<(i64, i64, i64, f64, f64)> = Vec::new();
-    for (creative, t) in totals(&daily) {
+    for (creative, t) in totals {
         let snapshot = creative.parse().ok().map(CreativeId).and_then(|id| copies.get(&id));
         let Some(snapshot) = snapshot.filter(|s| s.copy_error.is_none()) else {
             report.skipped_no_copy += 1;

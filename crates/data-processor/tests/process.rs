@@ -129,6 +129,14 @@ async fn the_creative_scorer_set_weights_ctr_by_impressions_and_follows_the_mani
     let snapshots =
         ndjson(&[snapshot(1, "Cut reporting time by 80%", None), snapshot(2, "", Some("the post was not read"))]);
     store.put("raw/creatives/dt=2026-10-06/r.ndjson", snapshots, "application/x-ndjson").await.unwrap();
+    // An older copy of creative 1 (no number in the headline), and an older broken object: the newest
+    // snapshot wins, and reading stops before the history that is no longer needed.
+    let mut old = snapshot(1, "Reports made simple", None);
+    old["pulled_at"] = json!("2026-10-05T18:00:00Z");
+    let mut old2 = old.clone();
+    old2["creative_id"] = json!("2");
+    store.put("raw/creatives/dt=2026-10-05/q.ndjson", ndjson(&[old, old2]), "application/x-ndjson").await.unwrap();
+    store.put("raw/creatives/dt=2026-10-04/p.ndjson", b"{broken\n".to_vec(), "application/x-ndjson").await.unwrap();
 
     let p =
         Processor { store: store.clone(), metrics: Arc::new(EmfWriter::new(SharedBuffer::default())), window_days: 1 };
@@ -136,7 +144,8 @@ async fn the_creative_scorer_set_weights_ctr_by_impressions_and_follows_the_mani
     let report = p.run(RunClock { as_of: NaiveDate::from_ymd_opt(2026, 10, 6).unwrap(), now }).await;
     assert!(report.succeeded(), "{report:?}");
     let t = report.creative_scorer.unwrap();
-    assert_eq!((t.creatives, t.skipped_no_copy), (1, 1), "creative 2 has no copy");
+    assert_eq!((t.creatives, t.skipped_no_copy), (1, 1), "creative 2's latest snapshot has no copy");
+    assert!(!report.problems.iter().any(|p| p.contains("dt=2026-10-04")), "{:?}", report.problems);
 
     let csv =
         String::from_utf8(store.get("processed/training/creative_scorer/creative_scorer.csv").await.unwrap().unwrap())
