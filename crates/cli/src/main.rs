@@ -11,9 +11,10 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 use collector::{Collector, CollectorConfig};
-use data_processor::{Processor, ProcessorConfig};
+use data_processor::{PerformanceConfig, Processor, ProcessorConfig};
 use linkedin_core::RunClock;
 use linkedin_core::config::{Env, VARS};
+use linkedin_core::performance::{self, DateWindow};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -54,6 +55,14 @@ enum Command {
     #[command(after_long_help = env_help())]
     Process(RunArgs),
 
+    /// Print the performance the optimizer sees: per-creative totals and per-campaign days (JSON).
+    ///
+    /// Reads the processed tables through the same source the optimizer uses: Athena when
+    /// ATHENA_DATABASE is set, else a local aggregation of processed/creative_daily. Ratios are ratios of
+    /// sums over the window (weighted), never averages of daily ratios.
+    #[command(after_long_help = env_help())]
+    Performance(PerformanceArgs),
+
     /// Run the pipeline on the local LinkedIn sandbox, day after simulated day.
     ///
     /// Starts the sandbox in-process on a loopback port, then replays the production schedule for
@@ -83,6 +92,16 @@ struct DemoArgs {
     /// Print the full JSON report on stdout instead of the table.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Args, Debug)]
+struct PerformanceArgs {
+    /// First metric day (inclusive). Default: 6 days before --to.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    from: Option<NaiveDate>,
+    /// Last metric day (inclusive). Default: yesterday (UTC).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    to: Option<NaiveDate>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -190,6 +209,25 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             println!("{}", serde_json::to_string_pretty(&report)?);
             eprintln!("{}", report.summary());
             Ok(report.succeeded())
+        }
+        Command::Performance(args) => {
+            let config = PerformanceConfig::from_env(&env).context("cannot read the performance source settings")?;
+            let to = args.to.unwrap_or_else(|| chrono::Utc::now().date_naive() - chrono::TimeDelta::days(1));
+            let window = match args.from {
+                Some(from) => DateWindow::new(from, to).context("--from/--to")?,
+                None => DateWindow::last(to, 7),
+            };
+            let source = data_processor::performance_source(&config).await;
+            let data =
+                source.load(window).await.with_context(|| format!("reading performance from {}", source.describe()))?;
+            println!("{}", serde_json::to_string_pretty(&performance::to_json(window, config.kind(), &data))?);
+            eprintln!(
+                "{window}: {} creatives, {} campaign days from {}",
+                data.creatives.len(),
+                data.campaign_days.len(),
+                source.describe()
+            );
+            Ok(true)
         }
         Command::Demo(args) => {
             let data_dir = env.get("DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("data/demo"));

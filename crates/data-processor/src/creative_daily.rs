@@ -99,9 +99,22 @@ pub struct DailyRow {
     pub creative_id: String,
     pub impressions: i64,
     pub clicks: i64,
+    pub landing_page_clicks: i64,
     /// Micro-dollars.
     pub cost_micros: i64,
     pub conversions: f64,
+    pub total_engagements: i64,
+    /// Microseconds since the epoch, UTC.
+    pub pulled_at_micros: i64,
+    pub run_id: String,
+}
+
+impl DailyRow {
+    /// The collector's rule, applied again to a partition that holds more than one file: the latest
+    /// pull wins, a tie goes to the greater run id.
+    pub fn newer_than(&self, other: &Self) -> bool {
+        (self.pulled_at_micros, &self.run_id) > (other.pulled_at_micros, &other.run_id)
+    }
 }
 
 /// Reads a `creative_daily.parquet` file; an unexpected schema is an error naming the column.
@@ -132,6 +145,11 @@ pub fn read(bytes: Vec<u8>) -> Result<Vec<DailyRow>, String> {
             Field::Date(days) => epoch + chrono::TimeDelta::days(*days as i64),
             other => return Err(format!("column date is {other:?}, not a date")),
         };
+        let pulled_at_micros = match f[10] {
+            Field::TimestampMicros(v) => *v,
+            Field::Long(v) => *v,
+            other => return Err(format!("column pulled_at is {other:?}, not a timestamp")),
+        };
         let conversions = match f[8] {
             Field::Double(v) => *v,
             other => return Err(format!("column conversions is {other:?}, not a double")),
@@ -143,8 +161,12 @@ pub fn read(bytes: Vec<u8>) -> Result<Vec<DailyRow>, String> {
             creative_id: text(3)?,
             impressions: long(4)?,
             clicks: long(5)?,
+            landing_page_clicks: long(6)?,
             cost_micros: long(7)?,
             conversions,
+            total_engagements: long(9)?,
+            pulled_at_micros,
+            run_id: text(11)?,
         });
     }
     Ok(out)

@@ -7,17 +7,19 @@
 //! so a re-run is idempotent and nothing is ever summed across pulls. A malformed line or object is
 //! skipped, counted and named in the report; the rest of the day is still written.
 //!
-//! Then it re-writes the creative-scorer training set from every processed partition ([`training`]).
+//! Then it re-writes both training sets from every processed partition ([`training`]).
 //!
-//! Still to come (issue 4): the bid-optimizer training set, the Athena layer and the `PerformanceSource`.
+//! It also holds the embedded [`performance::LocalPerformance`] (the processed tables' reader) and
+//! [`performance_source`], which picks it or Athena from the configuration.
 
 mod config;
 pub mod creative_daily;
 pub mod parquet_table;
+pub mod performance;
 mod process;
 pub mod training;
 
-pub use config::ProcessorConfig;
+pub use config::{PerformanceConfig, ProcessorConfig};
 use linkedin_aws::lambda::{self, ScheduledEvent};
 pub use process::{DayResult, ProcessReport, Processor, creative_daily_key};
 
@@ -29,6 +31,16 @@ impl Processor {
             metrics: linkedin_aws::metrics_sink(&cfg.storage),
             window_days: cfg.window_days,
         }
+    }
+}
+
+/// The performance source the configuration names: Athena, or the local aggregation (the default).
+pub async fn performance_source(
+    cfg: &PerformanceConfig,
+) -> std::sync::Arc<dyn linkedin_core::performance::PerformanceSource> {
+    match &cfg.athena {
+        Some(athena) => linkedin_aws::athena_performance(athena).await,
+        None => std::sync::Arc::new(performance::LocalPerformance::new(linkedin_aws::object_store(&cfg.storage).await)),
     }
 }
 

@@ -41,6 +41,7 @@ pub struct ProcessReport {
     /// What could not be done at all (an object store error): the run failed.
     pub failures: Vec<String>,
     pub creative_scorer: Option<crate::training::TrainingReport>,
+    pub bid_optimizer: Option<crate::training::BidTrainingReport>,
 }
 
 impl ProcessReport {
@@ -81,6 +82,7 @@ impl Processor {
             problems: Vec::new(),
             failures: Vec::new(),
             creative_scorer: None,
+            bid_optimizer: None,
         };
         let start = clock.as_of - TimeDelta::days(self.window_days as i64);
         for day in start.iter_days().take_while(|d| *d <= clock.as_of) {
@@ -89,9 +91,17 @@ impl Processor {
                 Err(e) => report.failures.push(format!("{day}: {e}")),
             }
         }
-        match crate::training::write_creative_scorer(self.store.as_ref(), &mut report.problems).await {
+        match crate::training::write_creative_scorer(self.store.clone(), &mut report.problems).await {
             Ok(t) => report.creative_scorer = Some(t),
             Err(e) => report.failures.push(format!("creative scorer training set: {e}")),
+        }
+        // Conversions of the days the collector still re-pulls are provisional.
+        let restatement = self.window_days.saturating_sub(1);
+        match crate::training::write_bid_optimizer(self.store.clone(), clock.as_of, restatement, &mut report.problems)
+            .await
+        {
+            Ok(t) => report.bid_optimizer = Some(t),
+            Err(e) => report.failures.push(format!("bid optimizer training set: {e}")),
         }
         if report.problems.len() > LISTED {
             let more = report.problems.len() - LISTED;
@@ -105,6 +115,7 @@ impl Processor {
             .count("BadLines", report.days.iter().map(|d| d.bad_lines).sum::<usize>() as f64)
             .count("RejectedRows", report.days.iter().map(|d| d.rejected).sum::<usize>() as f64)
             .count("TrainingCreatives", report.creative_scorer.as_ref().map(|t| t.creatives).unwrap_or(0) as f64)
+            .count("TrainingCampaignDays", report.bid_optimizer.as_ref().map(|t| t.rows).unwrap_or(0) as f64)
             .count("Failures", report.failures.len() as f64);
         self.metrics.emit(&m);
         report

@@ -3,14 +3,16 @@
 use std::sync::Arc;
 
 use aws_config::{BehaviorVersion, SdkConfig};
-use linkedin_core::config::{CredentialsConfig, LinkedInConfig, StorageConfig};
+use linkedin_core::config::{AthenaConfig, CredentialsConfig, LinkedInConfig, StorageConfig};
 use linkedin_core::linkedin::LinkedInClient;
 use linkedin_core::linkedin::auth::{Clock, TokenProvider, TokenSource};
 use linkedin_core::metrics::{EmfFile, EmfWriter, MetricsSink};
+use linkedin_core::performance::PerformanceSource;
 use linkedin_core::secrets::DirSecretStore;
 use linkedin_core::store::{LocalStore, ObjectStore};
 use tokio::sync::OnceCell;
 
+use crate::athena::AthenaPerformance;
 use crate::s3::S3Store;
 use crate::secrets_manager::SecretsManagerStore;
 
@@ -53,6 +55,12 @@ pub async fn linkedin_client(cfg: &LinkedInConfig, clock: Clock) -> LinkedInClie
     let http = linkedin_core::linkedin::http_client();
     let tokens = TokenProvider::new(token_source(&cfg.credentials).await, &cfg.oauth_base_url, http.clone(), clock);
     LinkedInClient::new(cfg, Arc::new(tokens), http)
+}
+
+/// The Athena performance source (the local one lives with the processed tables' format, in
+/// `data-processor`, which picks between the two).
+pub async fn athena_performance(cfg: &AthenaConfig) -> Arc<dyn PerformanceSource> {
+    Arc::new(AthenaPerformance::new(aws_sdk_athena::Client::new(aws_config().await), cfg.clone()))
 }
 
 /// EMF to stdout inside Lambda (CloudWatch Logs extracts it); locally a file under

@@ -3,12 +3,14 @@
 //!
 //! * [`s3::S3Store`] implements `ObjectStore` over a bucket;
 //! * [`secrets_manager::SecretsManagerStore`] implements `SecretStore`;
+//! * [`athena::AthenaPerformance`] implements `PerformanceSource` with the queries in `athena/queries/`;
 //! * [`lambda`] is the glue the four Lambda binaries share (scheduled event, run clock, result);
 //! * [`backends`] turns a [`linkedin_core::config`] into trait objects, so the jobs never name an AWS type.
 
+pub mod athena;
 pub mod backends;
 pub mod lambda;
 pub mod s3;
 pub mod secrets_manager;
 
-pub use backends::{aws_config, linkedin_client, metrics_sink, object_store};
+pub use backends::{athena_performance, aws_config, linkedin_client, metrics_sink, object_store};

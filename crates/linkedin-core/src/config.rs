@@ -89,6 +89,22 @@ pub const VARS: &[VarDoc] = &[
         meaning: "total backoff one call may wait before it gives up",
     },
     VarDoc { name: "LINKEDIN_CONCURRENCY", default: "4", meaning: "LinkedIn calls in flight at once (1-16)" },
+    VarDoc {
+        name: "ATHENA_DATABASE",
+        default: "-",
+        meaning: "read performance with Athena from this database (athena/create_tables.sql); unset = local aggregation of processed/",
+    },
+    VarDoc { name: "ATHENA_WORKGROUP", default: "primary", meaning: "Athena workgroup the queries run in" },
+    VarDoc {
+        name: "ATHENA_OUTPUT_LOCATION",
+        default: "-",
+        meaning: "s3:// folder for query results; unset = the workgroup's own setting",
+    },
+    VarDoc {
+        name: "ATHENA_TIMEOUT_SECONDS",
+        default: "300",
+        meaning: "how long one Athena query may run before the job gives up (10-3600)",
+    },
 ];
 
 /// Names whose values must never appear in a message.
@@ -310,6 +326,43 @@ impl StorageConfig {
     }
 }
 
+/// Athena, when the performance tables are read there instead of aggregated locally.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AthenaConfig {
+    pub database: String,
+    pub workgroup: String,
+    /// `s3://...`; `None` uses the workgroup's result location.
+    pub output_location: Option<String>,
+    pub timeout: Duration,
+}
+
+impl AthenaConfig {
+    /// `None` when `ATHENA_DATABASE` is unset (the local aggregation is used).
+    pub fn read(r: &mut Reader<'_>) -> Option<Self> {
+        let database = r.text("ATHENA_DATABASE")?;
+        let name_ok =
+            |s: &str| !s.is_empty() && s.len() <= 255 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !name_ok(&database) {
+            r.push(ConfigError::Invalid {
+                var: "ATHENA_DATABASE",
+                value: format!("'{database}'"),
+                expected: "expected a Glue database name (letters, digits, '_'), e.g. linkedin_ads".into(),
+            });
+        }
+        let workgroup = r.text("ATHENA_WORKGROUP").unwrap_or_else(|| "primary".into());
+        let output_location = r.text("ATHENA_OUTPUT_LOCATION");
+        if let Some(loc) = output_location.as_deref().filter(|l| !l.starts_with("s3://")) {
+            r.push(ConfigError::Invalid {
+                var: "ATHENA_OUTPUT_LOCATION",
+                value: format!("'{loc}'"),
+                expected: "expected an s3:// folder, e.g. s3://my-bucket/athena-results/".into(),
+            });
+        }
+        let timeout = Duration::from_secs(r.number("ATHENA_TIMEOUT_SECONDS", 300, 10..=3600));
+        Some(Self { database, workgroup, output_location, timeout })
+    }
+}
+
 /// Where the LinkedIn OAuth credentials come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CredentialsConfig {
@@ -491,6 +544,29 @@ mod tests {
         assert_eq!(li.api_base_url, "https://api.linkedin.com");
         assert_eq!(li.api_version.as_str(), crate::linkedin::DEFAULT_API_VERSION);
         assert_eq!(li.retry.max_retries, 5);
+    }
+
+    #[test]
+    fn athena_is_optional_and_checked_when_set() {
+        let none = env(&[("DATA_DIR", "/d")]);
+        assert_eq!(AthenaConfig::read(&mut Reader::new(&none)), None);
+        let ok = env(&[("ATHENA_DATABASE", "linkedin_ads"), ("ATHENA_OUTPUT_LOCATION", "s3://b/results/")]);
+        let mut r = Reader::new(&ok);
+        let a = AthenaConfig::read(&mut r).unwrap();
+        r.finish(|| ()).unwrap();
+        assert_eq!((a.workgroup.as_str(), a.timeout), ("primary", Duration::from_secs(300)));
+        let bad = env(&[
+            ("ATHENA_DATABASE", "linkedin-ads"),
+            ("ATHENA_OUTPUT_LOCATION", "b/results"),
+            ("ATHENA_TIMEOUT_SECONDS", "5"),
+        ]);
+        let mut r = Reader::new(&bad);
+        AthenaConfig::read(&mut r);
+        let err = r.finish(|| ()).unwrap_err().to_string();
+        for needle in ["ATHENA_DATABASE", "'linkedin-ads'", "ATHENA_OUTPUT_LOCATION", "s3://", "ATHENA_TIMEOUT_SECONDS"]
+        {
+            assert!(err.contains(needle), "{needle} in {err}");
+        }
     }
 
     #[test]

@@ -4,11 +4,12 @@
 //!   object-store layout ([`layout`]);
 //! * the LinkedIn Marketing API client ([`linkedin`]) with Rest.li 2.0 encoding ([`restli`]);
 //! * the traits every backend implements ([`store::ObjectStore`], [`secrets::SecretStore`],
-//!   [`metrics::MetricsSink`]) and their embedded local implementations;
+//!   [`metrics::MetricsSink`], [`performance::PerformanceSource`]) and their embedded local implementations;
 //! * configuration from the environment ([`config`]) and logging ([`telemetry`]).
 //!
 //! Not here: the AWS implementations (crate `linkedin-aws`), so this crate builds and tests fast.
 
+pub mod bid_features;
 pub mod config;
 pub mod features;
 pub mod ids;
@@ -16,6 +17,7 @@ pub mod layout;
 pub mod linkedin;
 pub mod metrics;
 pub mod money;
+pub mod performance;
 pub mod raw;
 pub mod restli;
 pub mod secret;
