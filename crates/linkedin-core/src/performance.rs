@@ -168,7 +168,7 @@ pub enum PerformanceError {
     #[error("Athena query {query} ({execution_id}) {state}: {reason}")]
     QueryFailed { query: &'static str, execution_id: String, state: String, reason: String },
     #[error(
-        "Athena query {query} ({execution_id}) did not finish within {waited_secs} s; raise ATHENA_TIMEOUT_SECS or check the workgroup's queue"
+        "Athena query {query} ({execution_id}) did not finish within {waited_secs} s; raise ATHENA_TIMEOUT_SECONDS or check the workgroup's queue"
     )]
     QueryTimeout { query: &'static str, execution_id: String, waited_secs: u64 },
     #[error("Athena: {0}")]

@@ -67,6 +67,28 @@ impl Moto {
         aws_sdk_secretsmanager::Client::new(&self.sdk_config().await)
     }
 
+    pub async fn athena(&self) -> aws_sdk_athena::Client {
+        aws_sdk_athena::Client::new(&self.sdk_config().await)
+    }
+
+    /// POSTs JSON to moto's own API (`/moto-api/...`: seeded results, state transitions); panics on
+    /// anything but 2xx. Plain HTTP/1.1 over a socket, so the harness needs no HTTP client.
+    pub fn moto_api(&self, path: &str, body: &str) {
+        use std::io::{Read, Write};
+        let addr = self.endpoint.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(addr).expect("connect to moto");
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("write to moto");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read from moto");
+        let status = response.split_whitespace().nth(1).unwrap_or("");
+        assert!(status.starts_with('2'), "moto {path} answered {}", response.lines().next().unwrap_or(""));
+    }
+
     /// Creates a bucket and returns its name.
     pub async fn bucket(&self, name: &str) -> String {
         self.s3().await.create_bucket().bucket(name).send().await.expect("create bucket");
