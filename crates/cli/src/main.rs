@@ -15,6 +15,7 @@ use data_processor::{PerformanceConfig, Processor, ProcessorConfig};
 use linkedin_core::RunClock;
 use linkedin_core::config::{Env, VARS};
 use linkedin_core::performance::{self, DateWindow};
+use optimizer::{Optimizer, OptimizerConfig};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -55,6 +56,22 @@ enum Command {
     #[command(after_long_help = env_help())]
     Process(RunArgs),
 
+    /// Pause losing creatives, flag and scale winners, adjust bids: within guardrails, logged, reported.
+    ///
+    /// Reads the last DECISION_WINDOW_DAYS days of performance (ending yesterday) and LinkedIn's live
+    /// state, decides with DECISION_POLICY, writes the changes to LinkedIn (never with --dry-run or
+    /// DRY_RUN=true), logs every decision with its before/after state to
+    /// logs/optimizer_actions/dt=<day>/<run id>.jsonl and sends the daily report (SNS_TOPIC_ARN, else
+    /// stdout and reports/optimizer/).
+    #[command(after_long_help = env_help())]
+    Optimize(OptimizeArgs),
+
+    /// Restore the state before every change an optimizer run applied.
+    ///
+    /// Entities changed since that run are left alone and named. The undo is logged like a run.
+    #[command(after_long_help = env_help())]
+    Undo(UndoArgs),
+
     /// Print the performance the optimizer sees: per-creative totals and per-campaign days (JSON).
     ///
     /// Reads the processed tables through the same source the optimizer uses: Athena when
@@ -92,6 +109,25 @@ struct DemoArgs {
     /// Print the full JSON report on stdout instead of the table.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Args, Debug)]
+struct OptimizeArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    /// Decide and report, write nothing to LinkedIn (same as DRY_RUN=true).
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Args, Debug)]
+struct UndoArgs {
+    /// The run to undo (its id is in the report and the audit log's file name).
+    #[arg(long, value_name = "RUN_ID")]
+    run: String,
+    /// Show what would be restored, write nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(Args, Debug)]
@@ -210,6 +246,36 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             eprintln!("{}", report.summary());
             Ok(report.succeeded())
         }
+        Command::Optimize(args) => {
+            if args.dry_run {
+                env.set("DRY_RUN", Some("true".into()));
+            }
+            let config = OptimizerConfig::from_env(&env).context("cannot start the optimizer")?;
+            let optimizer = Optimizer::from_config(&config).await;
+            let report = optimizer.run(args.run.clock()).await;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            eprintln!("{}", report.summary());
+            Ok(report.succeeded())
+        }
+        Command::Undo(args) => {
+            let config = OptimizerConfig::from_env(&env).context("cannot start the undo")?;
+            let optimizer = Optimizer::from_config(&config).await;
+            let run = linkedin_core::layout::RunId(args.run);
+            let report =
+                optimizer::undo::undo(optimizer.store.clone(), &optimizer.client, &run, RunClock::wall(), args.dry_run)
+                    .await
+                    .map_err(anyhow::Error::msg)
+                    .context("cannot undo")?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            eprintln!(
+                "undo of {}: {} restored, {} left as is, {} failed",
+                report.undo_of,
+                report.restored,
+                report.skipped.len(),
+                report.failures.len()
+            );
+            Ok(report.succeeded())
+        }
         Command::Performance(args) => {
             let config = PerformanceConfig::from_env(&env).context("cannot read the performance source settings")?;
             let to = args.to.unwrap_or_else(|| chrono::Utc::now().date_naive() - chrono::TimeDelta::days(1));
@@ -237,6 +303,7 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
                 seed: args.seed,
                 data_dir,
                 progress: true,
+                policy: None,
             };
             let report = demo::run(&opts).await.context("the demo could not run")?;
             if args.json {

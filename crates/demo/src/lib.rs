@@ -54,6 +54,8 @@ pub struct DemoOptions {
     pub data_dir: PathBuf,
     /// One progress line per simulated day on stderr.
     pub progress: bool,
+    /// The optimizer's decision policy; default: the configuration's default (bayesian).
+    pub policy: Option<linkedin_core::decisions::Policy>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -214,6 +216,22 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport, DemoError> {
         window_days: collector.lookback_days + 1,
     };
 
+    // Reports go to reports/optimizer/ in the data folder; 28 of them on the terminal would drown the table.
+    let mut settings = optimizer::Settings::default();
+    if let Some(policy) = opts.policy {
+        settings.params.policy = policy;
+    }
+    let optimizer = optimizer::Optimizer {
+        store: store.clone(),
+        client: Arc::new(client.clone()),
+        performance: Arc::new(data_processor::performance::LocalPerformance::new(store.clone())),
+        notifier: Arc::new(linkedin_core::notify::StdoutNotifier::to_writer(std::io::sink())),
+        metrics: Arc::new(EmfFile::new(opts.data_dir.join("metrics"))),
+        settings,
+        campaign_ids: Vec::new(),
+        click_model: None,
+    };
+
     let missing: Vec<(Job, &'static str)> = Job::ALL.iter().filter_map(|j| j.missing().map(|m| (*j, m))).collect();
     if opts.progress {
         eprintln!(
@@ -252,7 +270,11 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport, DemoError> {
                     let report = processor.run(RunClock { as_of: at.date_naive(), now: at }).await;
                     JobRun { job, at, succeeded: report.succeeded(), summary: report.summary() }
                 }
-                Job::Optimizer | Job::CopyGenerator => unreachable!("skipped while missing"),
+                Job::Optimizer => {
+                    let report = optimizer.run(RunClock { as_of: at.date_naive(), now: at }).await;
+                    JobRun { job, at, succeeded: report.succeeded(), summary: report.summary() }
+                }
+                Job::CopyGenerator => unreachable!("skipped while missing"),
             };
             ok &= run.succeeded;
             runs.push(run);

@@ -30,7 +30,7 @@ impl Job {
         match self {
             Job::Collector => None,
             Job::DataProcessor => None,
-            Job::Optimizer => Some("not built yet (issue 5: optimizer); until then this system takes no action"),
+            Job::Optimizer => None,
             Job::CopyGenerator => Some("not built yet (issue 7: copy generator)"),
         }
     }

@@ -5,7 +5,14 @@
 use demo::{DemoError, DemoOptions, MARKER};
 
 fn options(dir: &std::path::Path, seed: Option<u64>) -> DemoOptions {
-    DemoOptions { scenario: "smoke".into(), days: Some(3), seed, data_dir: dir.to_path_buf(), progress: false }
+    DemoOptions {
+        scenario: "smoke".into(),
+        days: Some(3),
+        seed,
+        data_dir: dir.to_path_buf(),
+        progress: false,
+        policy: None,
+    }
 }
 
 #[tokio::test]
@@ -14,7 +21,7 @@ async fn the_demo_collects_exactly_what_the_market_delivered() {
     let report = demo::run(&options(dir.path(), None)).await.unwrap();
 
     assert!(report.succeeded(), "{}", demo::summary::text(&report));
-    assert_eq!(report.job_runs, 3 * (4 + 1) + 1, "four pulls and the data processor a day, and the closing pull");
+    assert_eq!(report.job_runs, 3 * (4 + 1 + 1) + 1, "four pulls, the data processor and the optimizer a day, and the closing pull");
     assert!(report.api.retries > 0, "the smoke scenario injects faults: {:?}", report.api);
 
     // Data landed where the layout says, one object per metric day and pull.
@@ -30,6 +37,12 @@ async fn the_demo_collects_exactly_what_the_market_delivered() {
     for day in ["dt=2026-10-05", "dt=2026-10-06", "dt=2026-10-07"] {
         let table = dir.path().join("processed/creative_daily").join(day).join("creative_daily.parquet");
         assert!(table.is_file(), "{table:?}");
+    }
+
+    // The optimizer ran each morning at 08:00 and logged its decisions.
+    for day in ["dt=2026-10-05", "dt=2026-10-06", "dt=2026-10-07"] {
+        let logs = dir.path().join("logs/optimizer_actions").join(day);
+        assert_eq!(std::fs::read_dir(&logs).unwrap().count(), 1, "{logs:?}");
     }
 
     // The collected data equals the ground truth, creative-day by creative-day.

@@ -7,6 +7,7 @@ use linkedin_core::config::{AthenaConfig, CredentialsConfig, LinkedInConfig, Sto
 use linkedin_core::linkedin::LinkedInClient;
 use linkedin_core::linkedin::auth::{Clock, TokenProvider, TokenSource};
 use linkedin_core::metrics::{EmfFile, EmfWriter, MetricsSink};
+use linkedin_core::notify::{Notifier, NotifyConfig, StdoutNotifier, topic_region};
 use linkedin_core::performance::PerformanceSource;
 use linkedin_core::secrets::DirSecretStore;
 use linkedin_core::store::{LocalStore, ObjectStore};
@@ -15,6 +16,7 @@ use tokio::sync::OnceCell;
 use crate::athena::AthenaPerformance;
 use crate::s3::S3Store;
 use crate::secrets_manager::SecretsManagerStore;
+use crate::sns::SnsNotifier;
 
 /// The SDK configuration from the usual sources (env, profile, Lambda role), loaded once and only
 /// when an AWS backend is actually used.
@@ -71,5 +73,25 @@ pub fn metrics_sink(storage: &StorageConfig) -> Arc<dyn MetricsSink> {
         _ if in_lambda => Arc::new(EmfWriter::stdout()),
         StorageConfig::Local { data_dir } => Arc::new(EmfFile::new(data_dir.join("metrics"))),
         StorageConfig::S3 { .. } => Arc::new(EmfWriter::stderr()),
+    }
+}
+
+/// An SNS client in the topic's region (SNS is called where the topic lives, whatever the Lambda's
+/// own region is).
+pub fn sns_client(sdk: &SdkConfig, topic_arn: &str) -> aws_sdk_sns::Client {
+    let mut conf = aws_sdk_sns::config::Builder::from(sdk);
+    if let Some(region) = topic_region(topic_arn) {
+        conf = conf.region(aws_config::Region::new(region.to_string()));
+    }
+    aws_sdk_sns::Client::from_conf(conf.build())
+}
+
+/// Where the reports go: the SNS topic of `SNS_TOPIC_ARN`, or stdout (the embedded default).
+pub async fn notifier(cfg: &NotifyConfig) -> Arc<dyn Notifier> {
+    match cfg {
+        NotifyConfig::Stdout => Arc::new(StdoutNotifier::new()),
+        NotifyConfig::Sns { topic_arn } => {
+            Arc::new(SnsNotifier::new(sns_client(aws_config().await, topic_arn), topic_arn.clone()))
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! * [`s3::S3Store`] implements `ObjectStore` over a bucket;
 //! * [`secrets_manager::SecretsManagerStore`] implements `SecretStore`;
 //! * [`athena::AthenaPerformance`] implements `PerformanceSource` with the queries in `athena/queries/`;
+//! * [`sns::SnsNotifier`] implements `Notifier`: the reports go to an SNS topic (email subscribers);
 //! * [`lambda`] is the glue the four Lambda binaries share (scheduled event, run clock, result);
 //! * [`backends`] turns a [`linkedin_core::config`] into trait objects, so the jobs never name an AWS type.
 
@@ -12,5 +13,6 @@ pub mod backends;
 pub mod lambda;
 pub mod s3;
 pub mod secrets_manager;
+pub mod sns;
 
-pub use backends::{athena_performance, aws_config, linkedin_client, metrics_sink, object_store};
+pub use backends::{athena_performance, aws_config, linkedin_client, metrics_sink, notifier, object_store};

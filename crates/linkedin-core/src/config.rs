@@ -90,6 +90,93 @@ pub const VARS: &[VarDoc] = &[
     },
     VarDoc { name: "LINKEDIN_CONCURRENCY", default: "4", meaning: "LinkedIn calls in flight at once (1-16)" },
     VarDoc {
+        name: "DECISION_POLICY",
+        default: "bayesian",
+        meaning: "how the optimizer pauses creatives: bayesian (posterior probabilities) or threshold (the seed's fixed rules)",
+    },
+    VarDoc {
+        name: "DRY_RUN",
+        default: "false",
+        meaning: "decide, log and report everything, write nothing to LinkedIn",
+    },
+    VarDoc {
+        name: "MIN_CTR_THRESHOLD",
+        default: "1.0",
+        meaning: "percent: a CTR below this is poor (threshold: pause; bayesian: pause when confidently below)",
+    },
+    VarDoc { name: "TOP_PERFORMER_THRESHOLD", default: "3.0", meaning: "percent: a CTR above this is a winner" },
+    VarDoc {
+        name: "MAX_CPC",
+        default: "8.0",
+        meaning: "USD: the threshold policy pauses above this CPC; the ceiling of every CPC bid",
+    },
+    VarDoc {
+        name: "MIN_SAMPLE_SIZE",
+        default: "100",
+        meaning: "clicks before the threshold policy judges a creative's CTR",
+    },
+    VarDoc {
+        name: "BID_CHANGE_THRESHOLD",
+        default: "0.50",
+        meaning: "USD dead band: a bid change smaller than this is not made",
+    },
+    VarDoc {
+        name: "PAUSE_CONFIDENCE",
+        default: "0.95",
+        meaning: "bayesian: pause when P(CTR < MIN_CTR_THRESHOLD) reaches this (and the creative is not a plausible best)",
+    },
+    VarDoc {
+        name: "PROB_BEST_FLOOR",
+        default: "0.05",
+        meaning: "bayesian: pause when P(best of its campaign) falls below this after BAYES_MIN_IMPRESSIONS",
+    },
+    VarDoc {
+        name: "BAYES_MIN_IMPRESSIONS",
+        default: "2000",
+        meaning: "bayesian: impressions before P(best) may pause a creative",
+    },
+    VarDoc {
+        name: "MAX_PAUSES_PER_CAMPAIGN",
+        default: "1",
+        meaning: "guardrail: creatives paused per campaign per run (the last active one never is)",
+    },
+    VarDoc {
+        name: "COOLDOWN_DAYS",
+        default: "3",
+        meaning: "guardrail: days after the optimizer changed an entity before it may change it again",
+    },
+    VarDoc {
+        name: "MAX_BID_STEP_PERCENT",
+        default: "20",
+        meaning: "guardrail: largest bid change per run, percent of the current bid",
+    },
+    VarDoc { name: "MIN_BID", default: "2.0", meaning: "guardrail: lowest bid the optimizer sets, USD" },
+    VarDoc {
+        name: "MAX_BUDGET_STEP_PERCENT",
+        default: "20",
+        meaning: "guardrail: largest daily-budget raise per run, percent",
+    },
+    VarDoc {
+        name: "MAX_DAILY_BUDGET",
+        default: "-",
+        meaning: "guardrail: winners' budgets are raised up to this, USD; unset = budgets are never raised",
+    },
+    VarDoc {
+        name: "DECISION_WINDOW_DAYS",
+        default: "7",
+        meaning: "days of performance (ending yesterday) each decision looks at",
+    },
+    VarDoc {
+        name: "FRESHNESS_HOURS",
+        default: "30",
+        meaning: "the newest collector run must be this recent, else the optimizer writes nothing",
+    },
+    VarDoc {
+        name: "SNS_TOPIC_ARN",
+        default: "-",
+        meaning: "topic the daily report is published to (email subscribers); unset = stdout",
+    },
+    VarDoc {
         name: "ATHENA_DATABASE",
         default: "-",
         meaning: "read performance with Athena from this database (athena/create_tables.sql); unset = local aggregation of processed/",

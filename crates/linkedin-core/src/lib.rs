@@ -11,17 +11,20 @@
 
 pub mod bid_features;
 pub mod config;
+pub mod decisions;
 pub mod features;
 pub mod ids;
 pub mod layout;
 pub mod linkedin;
 pub mod metrics;
 pub mod money;
+pub mod notify;
 pub mod performance;
 pub mod raw;
 pub mod restli;
 pub mod secret;
 pub mod secrets;
+pub mod stats;
 pub mod store;
 pub mod telemetry;
 

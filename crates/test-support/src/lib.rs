@@ -71,6 +71,10 @@ impl Moto {
         aws_sdk_athena::Client::new(&self.sdk_config().await)
     }
 
+    pub async fn sns(&self) -> aws_sdk_sns::Client {
+        aws_sdk_sns::Client::new(&self.sdk_config().await)
+    }
+
     /// POSTs JSON to moto's own API (`/moto-api/...`: seeded results, state transitions); panics on
     /// anything but 2xx. Plain HTTP/1.1 over a socket, so the harness needs no HTTP client.
     pub fn moto_api(&self, path: &str, body: &str) {

@@ -1,0 +1,133 @@
+//! The audit log: `logs/optimizer_actions/dt=YYYY-MM-DD/<run-id>.jsonl`, one line per decision taken
+//! or skipped, with the state before and after, the evidence, the policy and its parameters, and
+//! whether it was a dry run. The cooldown guardrail and `linkedin-ads undo` read it back.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use linkedin_core::decisions::{Action, CreativeStats, Entity, Params};
+use linkedin_core::layout::{self, RunId};
+use linkedin_core::raw::parse_ndjson;
+use linkedin_core::store::{ObjectStore, StoreError};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+pub const ACTIONS_PREFIX: &str = "logs/optimizer_actions";
+
+pub fn actions_key(day: NaiveDate, run: &RunId) -> String {
+    format!("{}{run}.jsonl", layout::partition(ACTIONS_PREFIX, day))
+}
+
+/// What happened to a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Written to LinkedIn.
+    Applied,
+    /// Would have been written; `DRY_RUN` held it back.
+    DryRun,
+    /// A guardrail, the dead band or stale data held it back.
+    Skipped,
+    /// Nothing to write (keep, winner flag).
+    NoChange,
+    /// The write failed; the error is in the line.
+    Failed,
+}
+
+/// The part of an entity's state a decision changes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EntityState {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bid: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub daily_budget: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditLine {
+    pub run_id: RunId,
+    pub as_of: NaiveDate,
+    pub at: DateTime<Utc>,
+    pub dry_run: bool,
+    pub entity: Entity,
+    pub action: Action,
+    pub outcome: Outcome,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped_because: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats: Option<CreativeStats>,
+    pub before: EntityState,
+    pub after: EntityState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The policy and every parameter the decision was made with (`undo` lines: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<Params>,
+    /// The run an undo line reverses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undo_of: Option<RunId>,
+}
+
+pub async fn write(
+    store: &dyn ObjectStore,
+    day: NaiveDate,
+    run: &RunId,
+    lines: &[AuditLine],
+) -> Result<String, StoreError> {
+    let key = actions_key(day, run);
+    let body: String = lines.iter().map(|l| serde_json::to_string(l).expect("serialises") + "\n").collect();
+    store.put(&key, body.into_bytes(), "application/x-ndjson").await?;
+    Ok(key)
+}
+
+/// The last day the optimizer (or an undo) changed each entity, over the `days` days up to `as_of`.
+/// Unreadable lines are skipped with a warning: the worst case is one cooldown not honoured, which the
+/// per-run caps still bound.
+pub async fn last_changes(
+    store: &dyn ObjectStore,
+    as_of: NaiveDate,
+    days: u32,
+) -> Result<BTreeMap<Entity, NaiveDate>, StoreError> {
+    let mut out: BTreeMap<Entity, NaiveDate> = BTreeMap::new();
+    for back in 0..=days as i64 {
+        let day = as_of - TimeDelta::days(back);
+        for meta in store.list(&layout::partition(ACTIONS_PREFIX, day)).await? {
+            let Some(bytes) = store.get(&meta.key).await? else { continue };
+            let (lines, errors) = parse_ndjson::<AuditLine>(&bytes);
+            for e in errors {
+                tracing::warn!(key = %meta.key, line = e.line, "unreadable audit line skipped: {}", e.message);
+            }
+            for l in lines.into_iter().filter(|l| l.outcome == Outcome::Applied) {
+                let e = out.entry(l.entity).or_insert(l.as_of);
+                *e = (*e).max(l.as_of);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The lines of one run, found from its id (the id starts with the run's UTC time, so its day).
+pub async fn read_run(store: &dyn ObjectStore, run: &RunId) -> Result<Vec<AuditLine>, String> {
+    let day = NaiveDate::parse_from_str(run.0.get(..8).unwrap_or(""), "%Y%m%d").map_err(|_| {
+        format!(
+            "'{run}' is not a run id: expected e.g. 20261123T080000Z-3f9a1c (see the report or logs/optimizer_actions/)"
+        )
+    })?;
+    // A run near midnight may have logged under its as-of day rather than its wall-clock day.
+    for d in [day, day - TimeDelta::days(1), day + TimeDelta::days(1)] {
+        let key = actions_key(d, run);
+        if let Some(bytes) = store.get(&key).await.map_err(|e| e.to_string())? {
+            let (lines, errors) = parse_ndjson::<AuditLine>(&bytes);
+            if let Some(e) = errors.first() {
+                return Err(format!("{key} line {}: {}; fix or remove the line, then undo again", e.line, e.message));
+            }
+            return Ok(lines);
+        }
+    }
+    Err(format!("no audit log for run {run} under {ACTIONS_PREFIX}/dt={day}/ (or the day either side)"))
+}

@@ -1,0 +1,118 @@
+//! The daily report, written to be read as an email: the headline numbers, then what changed and why,
+//! then what was held back.
+
+use std::fmt::Write;
+
+use linkedin_core::decisions::{Action, Decision, Entity, Policy, by_campaign};
+
+use crate::audit::Outcome;
+use crate::config::Settings;
+use crate::run::OptimizeReport;
+
+pub struct Text {
+    pub subject: String,
+    pub body: String,
+}
+
+fn entity(e: &Entity) -> String {
+    match e {
+        Entity::Creative { id, .. } => format!("creative {id}"),
+        Entity::Campaign { id } => format!("campaign {id}"),
+    }
+}
+
+fn action(a: &Action) -> String {
+    match a {
+        Action::Pause => "pause".into(),
+        Action::Resume => "resume".into(),
+        Action::Keep => "keep".into(),
+        Action::FlagWinner => "winner".into(),
+        Action::SetBid { from, to } => format!("bid ${from} → ${to}"),
+        Action::SetDailyBudget { from, to } => format!("daily budget ${from} → ${to}"),
+    }
+}
+
+pub fn text(report: &OptimizeReport, decisions: &[Decision], settings: &Settings) -> Text {
+    let dry = if report.dry_run { "[DRY RUN] " } else { "" };
+    let c = &report.counts;
+    let subject = format!(
+        "{dry}LinkedIn Ads {}: {} paused, {} bid, {} budget changes, {} winners",
+        report.as_of, c.paused, c.bid_changes, c.budget_changes, c.winners
+    );
+    let mut b = String::new();
+    let _ = writeln!(b, "LinkedIn Ads optimizer, {} (run {})", report.as_of, report.run_id);
+    if report.dry_run {
+        let _ = writeln!(b, "DRY RUN: nothing below was written to LinkedIn.");
+    }
+    let policy = match settings.params.policy {
+        Policy::Bayesian => "bayesian",
+        Policy::Threshold => "threshold",
+    };
+    let _ = writeln!(b);
+    if let Some(w) = report.window {
+        let ctr = if report.impressions > 0 { report.clicks as f64 / report.impressions as f64 * 100.0 } else { 0.0 };
+        let _ = writeln!(b, "Last {} days ({}):", w.days().count(), w);
+        let _ = writeln!(
+            b,
+            "  spend ${:.2}, {} impressions, {} clicks (CTR {ctr:.2}%), {:.1} conversions",
+            report.spend_usd, report.impressions, report.clicks, report.conversions
+        );
+        if report.conversions > 0.0 {
+            let cpa = report.spend_usd.to_string().parse::<f64>().unwrap_or(0.0) / report.conversions;
+            let _ =
+                writeln!(b, "  cost per conversion ${cpa:.2} (the last 7 days' conversions are still being restated)");
+        }
+    }
+    let _ = writeln!(b, "Policy: {policy}.");
+    if let Some(s) = &report.stale {
+        let _ = writeln!(b, "\nNO CHANGES MADE: {s}");
+    }
+    for f in &report.failures {
+        let _ = writeln!(b, "\nFAILED: {f}");
+    }
+
+    let outcome_of = |d: &Decision| {
+        report
+            .lines
+            .iter()
+            .find(|l| l.entity == d.entity && l.action == d.action)
+            .map(|l| l.outcome)
+            .unwrap_or(Outcome::NoChange)
+    };
+    let changed: Vec<&Decision> = decisions
+        .iter()
+        .filter(|d| matches!(outcome_of(d), Outcome::Applied | Outcome::DryRun | Outcome::Failed))
+        .collect();
+    let _ = writeln!(b, "\nChanges ({}):", changed.len());
+    if changed.is_empty() {
+        let _ = writeln!(b, "  none");
+    }
+    for (campaign, ds) in by_campaign(&changed.iter().map(|d| (*d).clone()).collect::<Vec<_>>()) {
+        let _ = writeln!(b, "  campaign {campaign}");
+        for d in ds {
+            let status = match outcome_of(d) {
+                Outcome::Failed => " (FAILED)",
+                Outcome::DryRun => " (dry run)",
+                _ => "",
+            };
+            let _ = writeln!(b, "    {} {}{status}: {}", action(&d.action), entity(&d.entity), d.reason);
+        }
+    }
+    let winners: Vec<&Decision> = decisions.iter().filter(|d| d.action == Action::FlagWinner).collect();
+    let _ = writeln!(b, "\nTop performers ({}):", winners.len());
+    for d in &winners {
+        let _ = writeln!(b, "  {}: {}", entity(&d.entity), d.reason);
+    }
+    let held: Vec<&Decision> = decisions.iter().filter(|d| d.skipped.is_some() && d.action.writes()).collect();
+    let _ = writeln!(b, "\nHeld back by guardrails ({}):", held.len());
+    for d in &held {
+        let _ = writeln!(b, "  {} {}: {}", action(&d.action), entity(&d.entity), d.skipped.as_deref().unwrap_or(""));
+    }
+    let _ = writeln!(
+        b,
+        "\nEvery decision, with its numbers: {}",
+        report.audit_key.as_deref().unwrap_or("(audit log not written)")
+    );
+    let _ = writeln!(b, "Undo this run: linkedin-ads undo --run {}", report.run_id);
+    Text { subject, body: b }
+}

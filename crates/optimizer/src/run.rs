@@ -1,0 +1,405 @@
+//! One optimizer run: gather the evidence, decide, act (unless dry-run), log, report.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use linkedin_core::bid_features::{BidContext, TRAILING_DAYS, Trailing};
+use linkedin_core::decisions::{
+    self, Action, CampaignEvidence, ClickModel, CreativeEvidence, Decision, Entity, Evidence,
+};
+use linkedin_core::layout::{self, RunId};
+use linkedin_core::linkedin::LinkedInClient;
+use linkedin_core::linkedin::campaigns::{Campaign, CampaignStatus};
+use linkedin_core::linkedin::creatives::{Creative, CreativeStatus};
+use linkedin_core::metrics::{MetricSet, MetricsSink};
+use linkedin_core::money::Money;
+use linkedin_core::notify::Notifier;
+use linkedin_core::performance::{CampaignDay, DateWindow, PerformanceSource, Totals};
+use linkedin_core::store::ObjectStore;
+use linkedin_core::{CampaignId, CreativeId, RunClock};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::Serialize;
+
+use crate::audit::{self, AuditLine, EntityState, Outcome};
+use crate::config::Settings;
+use crate::report;
+
+pub struct Optimizer {
+    pub store: Arc<dyn ObjectStore>,
+    pub client: Arc<LinkedInClient>,
+    pub performance: Arc<dyn PerformanceSource>,
+    pub notifier: Arc<dyn Notifier>,
+    pub metrics: Arc<dyn MetricsSink>,
+    pub settings: Settings,
+    /// Empty: every ACTIVE campaign of the account.
+    pub campaign_ids: Vec<CampaignId>,
+    /// The bid optimizer model, when one is trained; else the pacing heuristic.
+    pub click_model: Option<Arc<dyn ClickModel + Send + Sync>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    pub paused: usize,
+    pub resumed: usize,
+    pub bid_changes: usize,
+    pub budget_changes: usize,
+    pub winners: usize,
+    pub skipped: usize,
+    pub failed: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OptimizeReport {
+    pub job: &'static str,
+    pub run_id: RunId,
+    pub as_of: NaiveDate,
+    pub dry_run: bool,
+    pub window: Option<DateWindow>,
+    pub stale: Option<String>,
+    pub counts: Counts,
+    pub spend_usd: Decimal,
+    pub impressions: u64,
+    pub clicks: u64,
+    pub conversions: f64,
+    pub audit_key: Option<String>,
+    pub report_key: Option<String>,
+    pub delivered_to: Option<String>,
+    pub failures: Vec<String>,
+    #[serde(skip)]
+    pub lines: Vec<AuditLine>,
+}
+
+impl OptimizeReport {
+    pub fn succeeded(&self) -> bool {
+        self.failures.is_empty()
+    }
+
+    pub fn summary(&self) -> String {
+        let c = &self.counts;
+        format!(
+            "optimizer {}{}: {} paused, {} bid changes, {} budget changes, {} winners, {} skipped, {} failed",
+            self.as_of,
+            if self.dry_run { " (dry run)" } else { "" },
+            c.paused,
+            c.bid_changes,
+            c.budget_changes,
+            c.winners,
+            c.skipped,
+            c.failed
+        )
+    }
+}
+
+/// The run id's time is the pull time of the newest collector run, read from its report's key.
+async fn newest_pull(store: &dyn ObjectStore, as_of: NaiveDate) -> Option<DateTime<Utc>> {
+    let mut newest = None;
+    for day in [as_of - TimeDelta::days(1), as_of] {
+        let Ok(keys) = store.list(&layout::partition(layout::COLLECTOR_RUNS, day)).await else { continue };
+        for k in keys {
+            let name = k.key.rsplit('/').next().unwrap_or("");
+            if let Ok(t) = chrono::NaiveDateTime::parse_from_str(name.get(..16).unwrap_or(""), "%Y%m%dT%H%M%SZ") {
+                newest = newest.max(Some(t.and_utc()));
+            }
+        }
+    }
+    newest
+}
+
+fn usd(m: &Option<Money>) -> Option<Decimal> {
+    m.as_ref().map(|m| m.amount)
+}
+
+fn creative_state(c: &Creative) -> EntityState {
+    EntityState { status: Some(c.intended_status.as_str().to_string()), ..EntityState::default() }
+}
+
+fn campaign_state(c: &Campaign) -> EntityState {
+    EntityState {
+        status: Some(c.status.as_str().to_string()),
+        bid: usd(&c.unit_cost),
+        daily_budget: usd(&c.daily_budget),
+        currency: c.unit_cost.as_ref().or(c.daily_budget.as_ref()).map(|m| m.currency_code.clone()),
+    }
+}
+
+/// Trailing stats of a campaign for the bid model: the window's campaign days.
+fn trailing(days: &[&CampaignDay]) -> Trailing {
+    let mut t = Trailing::default();
+    for d in days.iter().rev().take(TRAILING_DAYS as usize) {
+        t.days += 1;
+        t.totals.add(&d.totals);
+        t.budget_sum += d.daily_budget.and_then(|b| b.to_f64()).unwrap_or(0.0);
+    }
+    t
+}
+
+impl Optimizer {
+    pub async fn run(&self, clock: RunClock) -> OptimizeReport {
+        let run_id = RunId::new(clock.now);
+        let dry_run = self.settings.dry_run;
+        let mut report = OptimizeReport {
+            job: "optimizer",
+            run_id: run_id.clone(),
+            as_of: clock.as_of,
+            dry_run,
+            window: None,
+            stale: None,
+            counts: Counts::default(),
+            spend_usd: Decimal::ZERO,
+            impressions: 0,
+            clicks: 0,
+            conversions: 0.0,
+            audit_key: None,
+            report_key: None,
+            delivered_to: None,
+            failures: Vec::new(),
+            lines: Vec::new(),
+        };
+        let decisions = match self.gather(clock, &mut report).await {
+            Ok((evidence, campaigns, creatives)) => {
+                let model = self.click_model.as_deref().map(|m| m as &dyn ClickModel);
+                let decisions = decisions::decide(&evidence, &self.settings.params, model);
+                self.act(clock, &decisions, &campaigns, &creatives, &mut report).await;
+                decisions
+            }
+            Err(e) => {
+                report.failures.push(e);
+                Vec::new()
+            }
+        };
+
+        match audit::write(self.store.as_ref(), clock.as_of, &run_id, &report.lines).await {
+            Ok(key) => report.audit_key = Some(key),
+            Err(e) => report.failures.push(format!("writing the audit log: {e}")),
+        }
+        let text = report::text(&report, &decisions, &self.settings);
+        let key = format!("{}{run_id}.txt", layout::partition("reports/optimizer", clock.as_of));
+        match self.store.put(&key, text.body.clone().into_bytes(), "text/plain; charset=utf-8").await {
+            Ok(()) => report.report_key = Some(key.clone()),
+            Err(e) => report.failures.push(format!("saving the report: {e}")),
+        }
+        let message = linkedin_core::notify::Report {
+            subject: text.subject,
+            body: text.body,
+            full_report_location: Some(format!("{}/{key}", self.store.describe())),
+        };
+        match self.notifier.send(&message).await {
+            Ok(to) => report.delivered_to = Some(to),
+            Err(e) => report.failures.push(format!("sending the report: {e}")),
+        }
+        let c = &report.counts;
+        let mut m = MetricSet::new(clock.now, "optimizer");
+        m.count("Runs", 1.0)
+            .count("Paused", c.paused as f64)
+            .count("BidChanges", c.bid_changes as f64)
+            .count("BudgetChanges", c.budget_changes as f64)
+            .count("Winners", c.winners as f64)
+            .count("Skipped", c.skipped as f64)
+            .count("Failures", (c.failed + report.failures.len()) as f64)
+            .count("StaleData", if report.stale.is_some() { 1.0 } else { 0.0 })
+            .property("DryRun", dry_run);
+        self.metrics.emit(&m);
+        report
+    }
+
+    /// The evidence, with the live campaigns and creatives it came from (the "before" states).
+    async fn gather(
+        &self,
+        clock: RunClock,
+        report: &mut OptimizeReport,
+    ) -> Result<(Evidence, BTreeMap<CampaignId, Campaign>, BTreeMap<CreativeId, Creative>), String> {
+        let yesterday = clock.as_of - TimeDelta::days(1);
+        let window = DateWindow::last(yesterday, self.settings.window_days);
+        report.window = Some(window);
+
+        let stale = match newest_pull(self.store.as_ref(), clock.as_of).await {
+            None => {
+                Some("no collector run since yesterday (logs/collector_runs/): is the collector running?".to_string())
+            }
+            Some(t) if clock.now - t > TimeDelta::hours(self.settings.freshness_hours as i64) => Some(format!(
+                "the newest pull is from {t}, older than FRESHNESS_HOURS={}",
+                self.settings.freshness_hours
+            )),
+            Some(_) => None,
+        };
+        report.stale = stale.clone();
+
+        let performance =
+            self.performance.load(window).await.map_err(|e| {
+                format!("reading performance ({}): {e}; nothing was changed", self.performance.describe())
+            })?;
+        let campaigns: Vec<Campaign> = if self.campaign_ids.is_empty() {
+            self.client
+                .search_campaigns(&[CampaignStatus::Active])
+                .await
+                .map_err(|e| format!("listing campaigns: {e}"))?
+        } else {
+            let mut out = Vec::new();
+            for id in &self.campaign_ids {
+                out.push(self.client.get_campaign(*id).await.map_err(|e| format!("reading campaign {id}: {e}"))?);
+            }
+            out
+        };
+        let ids: Vec<CampaignId> = campaigns.iter().map(|c| c.id).collect();
+        let creatives = if ids.is_empty() {
+            Vec::new()
+        } else {
+            self.client.find_creatives(&ids).await.map_err(|e| format!("listing creatives: {e}"))?
+        };
+        let history =
+            audit::last_changes(self.store.as_ref(), clock.as_of, self.settings.params.guardrails.cooldown_days)
+                .await
+                .map_err(|e| format!("reading the audit log: {e}"))?;
+
+        let perf: BTreeMap<CreativeId, Totals> =
+            performance.creatives.iter().map(|c| (c.creative_id, c.totals)).collect();
+        for c in &performance.creatives {
+            report.spend_usd += c.totals.cost_usd;
+            report.impressions += c.totals.impressions;
+            report.clicks += c.totals.clicks;
+            report.conversions += c.totals.conversions;
+        }
+        let mut days_by_campaign: BTreeMap<CampaignId, Vec<&CampaignDay>> = BTreeMap::new();
+        for d in &performance.campaign_days {
+            days_by_campaign.entry(d.campaign_id).or_default().push(d);
+        }
+        let mut evidence = Evidence { as_of: clock.as_of, stale, campaigns: Vec::new() };
+        for campaign in &campaigns {
+            let mine: Vec<CreativeEvidence> = creatives
+                .iter()
+                .filter(|c| c.campaign == campaign.id)
+                .filter(|c| matches!(c.intended_status, CreativeStatus::Active | CreativeStatus::Paused))
+                .map(|c| CreativeEvidence {
+                    id: c.id,
+                    active: c.intended_status == CreativeStatus::Active,
+                    totals: perf.get(&c.id).copied().unwrap_or_default(),
+                    last_changed: history.get(&Entity::Creative { id: c.id, campaign: campaign.id }).copied(),
+                })
+                .collect();
+            let days = days_by_campaign.get(&campaign.id).map(Vec::as_slice).unwrap_or(&[]);
+            let mut totals = Totals::default();
+            for d in days {
+                totals.add(&d.totals);
+            }
+            let bid = usd(&campaign.unit_cost);
+            let is_cpm = campaign.cost_type.as_deref() == Some("CPM");
+            let bid_context = bid.and_then(|b| b.to_f64()).map(|b| BidContext {
+                date: clock.as_of,
+                bid: b,
+                daily_budget: usd(&campaign.daily_budget).and_then(|d| d.to_f64()),
+                is_cpm,
+                active_creatives: mine.iter().filter(|c| c.active).count() as u32,
+                trailing: trailing(days),
+            });
+            let entity = Entity::Campaign { id: campaign.id };
+            let last = history.get(&entity).copied();
+            evidence.campaigns.push(CampaignEvidence {
+                id: campaign.id,
+                active: campaign.status == CampaignStatus::Active,
+                is_cpm,
+                bid,
+                daily_budget: usd(&campaign.daily_budget),
+                totals,
+                window_days: days.len() as u32,
+                last_bid_change: last,
+                last_budget_change: last,
+                creatives: mine,
+                bid_context,
+            });
+        }
+        let campaigns = campaigns.into_iter().map(|c| (c.id, c)).collect();
+        let creatives = creatives.into_iter().map(|c| (c.id, c)).collect();
+        Ok((evidence, campaigns, creatives))
+    }
+
+    /// Applies the writes (unless dry-run), one by one: a failure is logged and the rest go on.
+    async fn act(
+        &self,
+        clock: RunClock,
+        decisions: &[Decision],
+        campaigns: &BTreeMap<CampaignId, Campaign>,
+        creatives: &BTreeMap<CreativeId, Creative>,
+        report: &mut OptimizeReport,
+    ) {
+        for d in decisions {
+            let before = match d.entity {
+                Entity::Creative { id, .. } => creatives.get(&id).map(creative_state).unwrap_or_default(),
+                Entity::Campaign { id } => campaigns.get(&id).map(campaign_state).unwrap_or_default(),
+            };
+            let mut after = before.clone();
+            match d.action {
+                Action::Pause => after.status = Some(CreativeStatus::Paused.as_str().to_string()),
+                Action::Resume => after.status = Some(CreativeStatus::Active.as_str().to_string()),
+                Action::SetBid { to, .. } => after.bid = Some(to),
+                Action::SetDailyBudget { to, .. } => after.daily_budget = Some(to),
+                Action::Keep | Action::FlagWinner => {}
+            }
+            let (outcome, error) = if d.skipped.is_some() {
+                (Outcome::Skipped, None)
+            } else if !d.action.writes() {
+                (Outcome::NoChange, None)
+            } else if self.settings.dry_run {
+                (Outcome::DryRun, None)
+            } else {
+                match self.write(d, &before).await {
+                    Ok(()) => (Outcome::Applied, None),
+                    Err(e) => (Outcome::Failed, Some(e)),
+                }
+            };
+            let c = &mut report.counts;
+            match (outcome, d.action) {
+                (Outcome::Skipped, _) => c.skipped += 1,
+                (Outcome::Failed, _) => c.failed += 1,
+                (Outcome::Applied | Outcome::DryRun, Action::Pause) => c.paused += 1,
+                (Outcome::Applied | Outcome::DryRun, Action::Resume) => c.resumed += 1,
+                (Outcome::Applied | Outcome::DryRun, Action::SetBid { .. }) => c.bid_changes += 1,
+                (Outcome::Applied | Outcome::DryRun, Action::SetDailyBudget { .. }) => c.budget_changes += 1,
+                (_, Action::FlagWinner) => c.winners += 1,
+                _ => {}
+            }
+            if let Some(e) = &error {
+                report.failures.push(format!("{:?} {:?}: {e}", d.action, d.entity));
+            }
+            let applied = outcome == Outcome::Applied;
+            report.lines.push(AuditLine {
+                run_id: report.run_id.clone(),
+                as_of: clock.as_of,
+                at: clock.now,
+                dry_run: self.settings.dry_run,
+                entity: d.entity,
+                action: d.action,
+                outcome,
+                reason: d.reason.clone(),
+                skipped_because: d.skipped.clone(),
+                stats: d.stats,
+                after: if applied || outcome == Outcome::DryRun { after } else { before.clone() },
+                before,
+                error,
+                params: Some(self.settings.params),
+                undo_of: None,
+            });
+        }
+    }
+
+    async fn write(&self, d: &Decision, before: &EntityState) -> Result<(), String> {
+        let currency = before.currency.clone().unwrap_or_else(|| "USD".to_string());
+        let result = match (d.entity, d.action) {
+            (Entity::Creative { id, .. }, Action::Pause) => {
+                self.client.set_creative_status(id, &CreativeStatus::Paused).await
+            }
+            (Entity::Creative { id, .. }, Action::Resume) => {
+                self.client.set_creative_status(id, &CreativeStatus::Active).await
+            }
+            (Entity::Campaign { id }, Action::SetBid { to, .. }) => {
+                self.client.set_campaign_bid(id, &Money::new(to, currency)).await
+            }
+            (Entity::Campaign { id }, Action::SetDailyBudget { to, .. }) => {
+                self.client.set_campaign_daily_budget(id, &Money::new(to, currency)).await
+            }
+            (entity, action) => return Err(format!("{action:?} does not apply to {entity:?}")),
+        };
+        result.map(|_| ()).map_err(|e| e.to_string())
+    }
+}
