@@ -21,7 +21,11 @@ async fn the_demo_collects_exactly_what_the_market_delivered() {
     let report = demo::run(&options(dir.path(), None)).await.unwrap();
 
     assert!(report.succeeded(), "{}", demo::summary::text(&report));
-    assert_eq!(report.job_runs, 3 * (4 + 1 + 1) + 1, "four pulls, the data processor and the optimizer a day, and the closing pull");
+    assert_eq!(
+        report.job_runs,
+        3 * (4 + 1 + 1) + 1,
+        "four pulls, the data processor and the optimizer a day, and the closing pull"
+    );
     assert!(report.api.retries > 0, "the smoke scenario injects faults: {:?}", report.api);
 
     // Data landed where the layout says, one object per metric day and pull.
@@ -48,7 +52,8 @@ async fn the_demo_collects_exactly_what_the_market_delivered() {
     // The collected data equals the ground truth, creative-day by creative-day.
     let r = &report.reconciliation;
     assert!(r.matches(), "{r:?}");
-    assert_eq!(r.creative_days_collected, 9, "3 creatives × 3 days");
+    assert_eq!(r.creative_days_collected, r.creative_days_truth);
+    assert!((8..=9).contains(&r.creative_days_collected), "3 creatives × 3 days, less any the optimizer paused");
     assert!(r.raw_rows > r.creative_days_collected, "many pulls cover each day; de-duplication keeps one");
     assert_eq!(r.collected, r.truth);
 
@@ -59,8 +64,8 @@ async fn the_demo_collects_exactly_what_the_market_delivered() {
     assert_eq!(system.clicks, r.truth.clicks);
     assert_eq!(system.spend, r.truth.spend);
     assert!(system.conversions as f64 >= r.truth.conversions_reported, "eventual conversions include late ones");
-    // ...and with no optimizer yet, it is exactly "no optimization"; the oracle does better.
-    assert_eq!(system.spend, report.policies[1].spend);
+    // The optimizer acted, so this system differs from "no optimization"; the oracle still does better.
+    assert!(!report.actions.is_empty(), "the optimizer wrote to the sandbox");
     let oracle = &report.policies[2];
     assert!(oracle.conversions_per_dollar.unwrap() > system.conversions_per_dollar.unwrap(), "{:?}", report.policies);
     assert_eq!(oracle.conversions_vs_oracle, Some(1.0));

@@ -138,7 +138,7 @@ pub const VARS: &[VarDoc] = &[
     VarDoc {
         name: "MAX_PAUSES_PER_CAMPAIGN",
         default: "1",
-        meaning: "guardrail: creatives paused per campaign per run (the last active one never is)",
+        meaning: "guardrail: creatives paused per campaign per day (the last active one never is)",
     },
     VarDoc {
         name: "COOLDOWN_DAYS",

@@ -70,7 +70,7 @@ pub struct BayesParams {
 /// Limits no policy can exceed.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Guardrails {
-    /// `MAX_PAUSES_PER_CAMPAIGN` per run.
+    /// `MAX_PAUSES_PER_CAMPAIGN` per day (pauses already made today count).
     pub max_pauses_per_campaign: u32,
     /// `COOLDOWN_DAYS`: days after the optimizer changed an entity before it may change it again.
     pub cooldown_days: u32,
@@ -321,7 +321,8 @@ fn creative_decisions(campaign: &CampaignEvidence, as_of: NaiveDate, params: &Pa
                 stats.posterior = Some(post);
                 stats.p_below_min_ctr = Some(below);
                 stats.p_best = Some(p_best[i]);
-                let contested = active.len() > 1;
+                // Both pause rules wait for `min_impressions`: before that, the prior speaks louder than the data.
+                let contested = active.len() > 1 && c.totals.impressions >= b.min_impressions;
                 if contested && below >= b.pause_confidence && p_best[i] < b.keep_if_best {
                     (
                         Action::Pause,
@@ -332,7 +333,7 @@ fn creative_decisions(campaign: &CampaignEvidence, as_of: NaiveDate, params: &Pa
                             p_best[i]
                         ),
                     )
-                } else if contested && c.totals.impressions >= b.min_impressions && p_best[i] < b.prob_best_floor {
+                } else if contested && p_best[i] < b.prob_best_floor {
                     (
                         Action::Pause,
                         format!(
@@ -344,7 +345,7 @@ fn creative_decisions(campaign: &CampaignEvidence, as_of: NaiveDate, params: &Pa
                             pct(Some(post.mean()))
                         ),
                     )
-                } else if contested && c.totals.impressions >= b.min_impressions && p_best[i] >= b.winner_prob_best {
+                } else if contested && p_best[i] >= b.winner_prob_best {
                     (Action::FlagWinner, format!("P(best of campaign) = {:.3}, CTR {}", p_best[i], pct(ctr)))
                 } else if 1.0 - post.cdf(t.top_ctr) >= b.pause_confidence {
                     (Action::FlagWinner, format!("P(CTR > {}) ≥ {}", pct(Some(t.top_ctr)), b.pause_confidence))
@@ -367,7 +368,8 @@ fn creative_decisions(campaign: &CampaignEvidence, as_of: NaiveDate, params: &Pa
     let mut order: Vec<usize> = (0..proposals.len()).collect();
     order.sort_by(|a, b| proposals[*a].1.total_cmp(&proposals[*b].1));
     let mut remaining = active.len();
-    let mut paused = 0u32;
+    // Pauses already made today count against the cap, so a second run the same day adds none.
+    let mut paused = campaign.creatives.iter().filter(|c| !c.active && c.last_changed == Some(as_of)).count() as u32;
     for i in order {
         let d = &mut proposals[i].0;
         if d.action != Action::Pause || d.skipped.is_some() {
@@ -377,7 +379,7 @@ fn creative_decisions(campaign: &CampaignEvidence, as_of: NaiveDate, params: &Pa
             d.skipped = Some("guardrail: the last active creative of the campaign is never paused".into());
         } else if paused >= params.guardrails.max_pauses_per_campaign {
             d.skipped = Some(format!(
-                "guardrail: at most {} pause(s) per campaign per run",
+                "guardrail: at most {} pause(s) per campaign per day",
                 params.guardrails.max_pauses_per_campaign
             ));
         } else {
@@ -399,10 +401,12 @@ fn bid_decision(
     let g = &params.guardrails;
     let bid = f(campaign.bid?);
     let entity = Entity::Campaign { id: campaign.id };
-    let lo = (bid * (1.0 - g.max_bid_step)).max(g.min_bid);
-    // A CPC bid never exceeds MAX_CPC; a CPM bid is per 1000 impressions and has no CPC ceiling.
+    // One step either way, never below MIN_BID nor (for CPC) above MAX_CPC; a bid already outside those
+    // bounds moves toward them by at most one step, never jumps (a CPM bid is per 1000 impressions and
+    // has no CPC ceiling).
     let ceiling = if campaign.is_cpm { f64::INFINITY } else { t.max_cpc };
-    let hi = (bid * (1.0 + g.max_bid_step)).min(ceiling).max(lo);
+    let lo = (bid * (1.0 - g.max_bid_step)).max(g.min_bid.min(bid));
+    let hi = (bid * (1.0 + g.max_bid_step)).min(ceiling.max(bid)).max(lo);
     let (target, reason) = match (model, &campaign.bid_context) {
         (Some(m), Some(ctx)) => {
             let steps = 8;
@@ -490,4 +494,294 @@ pub fn by_campaign(decisions: &[Decision]) -> BTreeMap<CampaignId, Vec<&Decision
         out.entry(id).or_default().push(d);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn totals(impressions: u64, clicks: u64, cost: f64) -> Totals {
+        Totals { impressions, clicks, cost_usd: usd(cost), ..Totals::default() }
+    }
+
+    fn creative(id: u64, impressions: u64, clicks: u64) -> CreativeEvidence {
+        CreativeEvidence {
+            id: CreativeId(id),
+            active: true,
+            totals: totals(impressions, clicks, clicks as f64 * 4.0),
+            last_changed: None,
+        }
+    }
+
+    fn campaign(creatives: Vec<CreativeEvidence>) -> CampaignEvidence {
+        let mut t = Totals::default();
+        for c in &creatives {
+            t.add(&c.totals);
+        }
+        CampaignEvidence {
+            id: CampaignId(600),
+            active: true,
+            is_cpm: false,
+            bid: Some(Decimal::from(5)),
+            daily_budget: Some(Decimal::from(1000)),
+            totals: t,
+            window_days: 7,
+            last_bid_change: None,
+            last_budget_change: None,
+            creatives,
+            bid_context: None,
+        }
+    }
+
+    fn run(campaigns: Vec<CampaignEvidence>, params: &Params) -> Vec<Decision> {
+        decide(&Evidence { as_of: day("2026-11-23"), stale: None, campaigns }, params, None)
+    }
+
+    fn of(ds: &[Decision], id: u64) -> &Decision {
+        ds.iter().find(|d| matches!(d.entity, Entity::Creative { id: c, .. } if c.0 == id)).unwrap()
+    }
+
+    fn threshold() -> Params {
+        Params { policy: Policy::Threshold, ..Params::default() }
+    }
+
+    #[test]
+    fn threshold_policy_is_the_seeds_rules() {
+        let p = threshold();
+        let ds =
+            run(vec![campaign(vec![creative(1, 20_000, 101), creative(2, 20_000, 100), creative(3, 1000, 40)])], &p);
+        assert_eq!(of(&ds, 1).action, Action::Pause, "0.5% after 101 clicks (more than MIN_SAMPLE_SIZE)");
+        assert_eq!(of(&ds, 2).action, Action::Keep, "100 clicks is not more than 100");
+        assert_eq!(of(&ds, 3).action, Action::FlagWinner, "4% > 3%");
+        let mut c = creative(4, 100, 1);
+        c.totals.cost_usd = usd(9.0);
+        let ds = run(vec![campaign(vec![c, creative(5, 1000, 40)])], &p);
+        assert_eq!(of(&ds, 4).action, Action::Pause, "CPC $9 > $8, as written (no sample size)");
+    }
+
+    #[test]
+    fn bayesian_pauses_a_creative_that_is_confidently_not_the_best_and_waits_on_thin_data() {
+        let p = Params::default();
+        let ds = run(vec![campaign(vec![creative(1, 30_000, 240), creative(2, 30_000, 90), creative(3, 800, 2)])], &p);
+        let loser = of(&ds, 2);
+        assert_eq!(loser.action, Action::Pause, "{loser:?}");
+        assert!(loser.skipped.is_none());
+        assert!(loser.stats.unwrap().p_best.unwrap() < 0.05);
+        assert_eq!(of(&ds, 3).action, Action::Keep, "800 impressions are too few to judge: {:?}", of(&ds, 3));
+        assert_eq!(of(&ds, 1).action, Action::FlagWinner);
+        // The threshold rule would pause the 0.8% leader too (after 240 clicks): the bayesian one keeps it.
+        assert_eq!(
+            of(&run(vec![campaign(vec![creative(1, 30_000, 240), creative(2, 30_000, 90)])], &threshold()), 1).action,
+            Action::Pause
+        );
+    }
+
+    #[test]
+    fn the_last_active_creative_is_never_paused_and_pauses_are_capped_weakest_first() {
+        let mut p = threshold();
+        let ds = run(vec![campaign(vec![creative(1, 50_000, 150)])], &p);
+        assert_eq!(of(&ds, 1).action, Action::Pause);
+        assert!(of(&ds, 1).skipped.as_deref().unwrap().contains("last active creative"));
+
+        let ds =
+            run(vec![campaign(vec![creative(1, 50_000, 150), creative(2, 50_000, 120), creative(3, 50_000, 200)])], &p);
+        let taken: Vec<u64> = ds
+            .iter()
+            .filter(|d| d.is_write() && d.action == Action::Pause)
+            .filter_map(|d| match d.entity {
+                Entity::Creative { id, .. } => Some(id.0),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(taken, vec![2], "one pause per run, the weakest");
+        assert!(of(&ds, 1).skipped.as_deref().unwrap().contains("at most 1 pause"));
+        // A creative the optimizer paused earlier today uses up today's pause.
+        let mut earlier = creative(4, 50_000, 100);
+        earlier.active = false;
+        earlier.last_changed = Some(day("2026-11-23"));
+        let ds = run(vec![campaign(vec![creative(1, 50_000, 150), creative(2, 50_000, 120), earlier])], &p);
+        assert_eq!(ds.iter().filter(|d| d.is_write()).filter(|d| d.action == Action::Pause).count(), 0);
+        p.guardrails.max_pauses_per_campaign = 5;
+        let ds =
+            run(vec![campaign(vec![creative(1, 50_000, 150), creative(2, 50_000, 120), creative(3, 50_000, 200)])], &p);
+        assert_eq!(ds.iter().filter(|d| d.is_write() && d.action == Action::Pause).count(), 2, "all but the last");
+    }
+
+    #[test]
+    fn cooldown_and_stale_data_hold_writes_back() {
+        let p = threshold();
+        let mut c = creative(1, 50_000, 150);
+        c.last_changed = Some(day("2026-11-21"));
+        let ds = run(vec![campaign(vec![c, creative(2, 5000, 200)])], &p);
+        assert!(of(&ds, 1).skipped.as_deref().unwrap().starts_with("cooldown"), "{:?}", of(&ds, 1));
+        let evidence = Evidence {
+            as_of: day("2026-11-23"),
+            stale: Some("the newest pull is 3 days old".into()),
+            campaigns: vec![campaign(vec![creative(1, 50_000, 150), creative(2, 5000, 200)])],
+        };
+        let ds = decide(&evidence, &p, None);
+        assert!(ds.iter().all(|d| !d.is_write()), "{ds:?}");
+        assert!(of(&ds, 1).skipped.as_deref().unwrap().contains("stale data"));
+    }
+
+    fn bid_of(ds: &[Decision]) -> &Decision {
+        ds.iter().find(|d| matches!(d.action, Action::SetBid { .. })).unwrap()
+    }
+
+    #[test]
+    fn the_bid_heuristic_follows_pacing_within_its_step_and_dead_band() {
+        let p = Params::default();
+        // $280 spent of 7 × $1000: under-delivering, raise by the 20% step.
+        let ds = run(vec![campaign(vec![creative(1, 10_000, 70)])], &p);
+        assert_eq!(bid_of(&ds).action, Action::SetBid { from: Decimal::from(5), to: Decimal::from(6) });
+        assert!(bid_of(&ds).is_write());
+        // Budget-limited at CPC $4 under a $5 bid: lower toward CPC + dead band, i.e. $4.50; but a $0.50 move is
+        // not smaller than the dead band, so it is made.
+        let mut c = campaign(vec![creative(1, 10_000, 70)]);
+        c.daily_budget = Some(Decimal::from(40));
+        let ds = run(vec![c.clone()], &p);
+        assert_eq!(bid_of(&ds).action, Action::SetBid { from: Decimal::from(5), to: usd(4.5) });
+        // With a wider dead band the same move is held back.
+        let mut wide = p;
+        wide.thresholds.bid_dead_band = 0.75;
+        let ds = run(vec![c], &wide);
+        assert!(bid_of(&ds).skipped.as_deref().unwrap().starts_with("dead band"));
+        // A CPC bid never goes over MAX_CPC.
+        let mut near = campaign(vec![creative(1, 10_000, 70)]);
+        near.bid = Some(usd(7.5));
+        let ds = run(vec![near], &p);
+        assert_eq!(bid_of(&ds).action, Action::SetBid { from: usd(7.5), to: usd(8.0) });
+    }
+
+    struct Peak(f64);
+    impl ClickModel for Peak {
+        fn predict_clicks(&self, ctx: &BidContext) -> f64 {
+            100.0 - (ctx.bid - self.0).powi(2)
+        }
+        fn name(&self) -> String {
+            "peak".into()
+        }
+    }
+
+    #[test]
+    fn a_click_model_picks_the_best_candidate_inside_the_step() {
+        let p = Params::default();
+        let mut c = campaign(vec![creative(1, 10_000, 70)]);
+        c.bid_context = Some(BidContext {
+            date: day("2026-11-23"),
+            bid: 5.0,
+            daily_budget: Some(1000.0),
+            is_cpm: false,
+            active_creatives: 1,
+            trailing: Default::default(),
+        });
+        let ev = |m: f64| {
+            decide(&Evidence { as_of: day("2026-11-23"), stale: None, campaigns: vec![c.clone()] }, &p, Some(&Peak(m)))
+        };
+        assert_eq!(
+            bid_of(&ev(4.0)).action,
+            Action::SetBid { from: Decimal::from(5), to: usd(4.0) },
+            "the peak, inside ±20%"
+        );
+        assert_eq!(bid_of(&ev(1.0)).action, Action::SetBid { from: Decimal::from(5), to: usd(4.0) }, "capped at -20%");
+        assert!(bid_of(&ev(5.1)).skipped.is_some(), "within the dead band: no change");
+    }
+
+    #[test]
+    fn budgets_grow_only_for_budget_limited_winners_and_only_with_a_cap() {
+        let winner = || {
+            let mut c = campaign(vec![creative(1, 5_000, 200)]);
+            c.daily_budget = Some(Decimal::from(100));
+            c.totals.cost_usd = usd(700.0);
+            c
+        };
+        let budget = |ds: &[Decision]| ds.iter().find(|d| matches!(d.action, Action::SetDailyBudget { .. })).cloned();
+        let mut p = threshold();
+        assert!(budget(&run(vec![winner()], &p)).is_none(), "no MAX_DAILY_BUDGET: never raised");
+        p.guardrails.max_daily_budget = Some(110.0);
+        let d = budget(&run(vec![winner()], &p)).unwrap();
+        assert_eq!(d.action, Action::SetDailyBudget { from: Decimal::from(100), to: usd(110.0) }, "+20% capped at 110");
+    }
+
+    /// No sequence of inputs pauses the last creative, pauses more than allowed, or moves a bid or a
+    /// budget past its caps.
+    #[test]
+    fn property_guardrails_hold_for_random_evidence() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        for round in 0..1_000 {
+            let mut p = Params::default();
+            if rng.bool() {
+                p.policy = Policy::Threshold;
+            }
+            p.guardrails.max_pauses_per_campaign = rng.u32(0..4);
+            p.guardrails.max_bid_step = rng.f64() * 0.5;
+            p.guardrails.max_daily_budget = rng.bool().then(|| 50.0 + rng.f64() * 500.0);
+            p.thresholds.bid_dead_band = rng.f64();
+            let mut campaigns = Vec::new();
+            for k in 0..rng.usize(1..4) {
+                let creatives: Vec<CreativeEvidence> = (0..rng.u64(1..7))
+                    .map(|i| {
+                        let impressions = rng.u64(0..100_000);
+                        let mut c = creative(
+                            k as u64 * 100 + i,
+                            impressions,
+                            rng.u64(0..=impressions / 20 + 1).min(impressions),
+                        );
+                        c.active = rng.u8(0..5) > 0;
+                        c.totals.cost_usd = usd(rng.f64() * 2000.0);
+                        c
+                    })
+                    .collect();
+                let mut c = campaign(creatives);
+                c.id = CampaignId(k as u64);
+                c.bid = Some(usd(0.5 + rng.f64() * 30.0));
+                c.is_cpm = rng.bool();
+                c.daily_budget = rng.bool().then(|| usd(10.0 + rng.f64() * 1000.0));
+                campaigns.push(c);
+            }
+            let ds =
+                decide(&Evidence { as_of: day("2026-11-23"), stale: None, campaigns: campaigns.clone() }, &p, None);
+            for c in &campaigns {
+                let active = c.creatives.iter().filter(|x| x.active).count();
+                let paused = ds
+                    .iter()
+                    .filter(|d| d.is_write() && d.action == Action::Pause)
+                    .filter(|d| matches!(d.entity, Entity::Creative { campaign, .. } if campaign == c.id))
+                    .count();
+                assert!(paused < active.max(1), "round {round}: {paused} of {active} active paused");
+                assert!(paused <= p.guardrails.max_pauses_per_campaign as usize, "round {round}");
+            }
+            for d in ds.iter().filter(|d| d.is_write()) {
+                let Entity::Campaign { id } = d.entity else { continue };
+                let c = campaigns.iter().find(|c| c.id == id).unwrap();
+                let cent = 0.005 + 1e-9;
+                match d.action {
+                    Action::SetBid { from, to } => {
+                        let (from, to) = (f(from), f(to));
+                        let step = p.guardrails.max_bid_step * from;
+                        assert!((to - from).abs() <= step + cent, "round {round}: {from} -> {to}, step {step}");
+                        if !c.is_cpm && to > from {
+                            assert!(to <= p.thresholds.max_cpc + cent, "round {round}: raised past MAX_CPC to {to}");
+                        }
+                        assert!(to >= p.guardrails.min_bid.min(from) - cent, "round {round}: {to} under MIN_BID");
+                        if !c.is_cpm && from > p.thresholds.max_cpc {
+                            assert!(to <= from + cent, "round {round}: a bid over MAX_CPC only comes down");
+                        }
+                    }
+                    Action::SetDailyBudget { from, to } => {
+                        let (from, to) = (f(from), f(to));
+                        assert!(
+                            to <= p.guardrails.max_daily_budget.unwrap() + cent
+                                && to <= from * (1.0 + p.guardrails.max_budget_step) + cent
+                        );
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
 }

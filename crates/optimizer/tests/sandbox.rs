@@ -1,0 +1,207 @@
+//! The optimizer against the local LinkedIn sandbox: dry-run writes nothing, a real run writes what it
+//! logs (exact bytes), a second run the same day takes no new action, and undo restores the state.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use collector::Collector;
+use linkedin_core::config::{CredentialsConfig, LinkedInConfig};
+use linkedin_core::decisions::{Action, Entity, Policy};
+use linkedin_core::linkedin::analytics::DEFAULT_METRICS;
+use linkedin_core::linkedin::auth::{TokenProvider, TokenSource};
+use linkedin_core::linkedin::{LinkedInClient, http_client};
+use linkedin_core::metrics::{EmfWriter, SharedBuffer};
+use linkedin_core::notify::StdoutNotifier;
+use linkedin_core::store::{LocalStore, ObjectStore};
+use linkedin_core::{AccountId, RunClock, Secret};
+use optimizer::audit::Outcome;
+use optimizer::{Optimizer, Settings};
+use sandbox::market::start_of;
+use sandbox::{SandboxServer, Scenario};
+
+struct World {
+    sb: SandboxServer,
+    store: Arc<dyn ObjectStore>,
+    client: Arc<LinkedInClient>,
+    start: DateTime<Utc>,
+    _dir: tempfile::TempDir,
+}
+
+/// The smoke scenario without faults, collected and processed for `days` days.
+async fn world(days: i64) -> World {
+    let mut scenario = Scenario::load("smoke").unwrap();
+    scenario.faults = Default::default();
+    let scenario = Arc::new(scenario);
+    let sb = SandboxServer::start(scenario.clone(), ([127, 0, 0, 1], 0).into()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn ObjectStore> = Arc::new(LocalStore::new(dir.path()));
+    let config = LinkedInConfig::new(
+        &sb.base_url(),
+        AccountId(scenario.account.id),
+        CredentialsConfig::AccessToken(Secret::new(scenario.oauth.access_token.clone())),
+    );
+    let tokens = TokenProvider::new(
+        TokenSource::Fixed(Secret::new(scenario.oauth.access_token.clone())),
+        &config.oauth_base_url,
+        http_client(),
+        sb.clock(),
+    );
+    let client = LinkedInClient::new(&config, Arc::new(tokens), http_client());
+    let metrics = Arc::new(EmfWriter::new(SharedBuffer::default()));
+    let collector = Collector {
+        client: client.clone(),
+        store: store.clone(),
+        metrics: metrics.clone(),
+        campaign_ids: Vec::new(),
+        lookback_days: 7,
+        analytics_metrics: DEFAULT_METRICS.to_vec(),
+    };
+    let processor = data_processor::Processor { store: store.clone(), metrics, window_days: 8 };
+    let start = start_of(scenario.start);
+    for h in (0..=days * 24).step_by(6) {
+        let at = start + TimeDelta::hours(h);
+        sb.advance_to(at).unwrap();
+        assert!(collector.run(RunClock { as_of: at.date_naive(), now: at }).await.succeeded());
+    }
+    let end = start + TimeDelta::days(days) + TimeDelta::hours(6) + TimeDelta::minutes(30);
+    sb.advance_to(end).unwrap();
+    assert!(processor.run(RunClock { as_of: end.date_naive(), now: end }).await.succeeded());
+    World { sb, store, client: Arc::new(client), start, _dir: dir }
+}
+
+/// Settings under which the smoke data certainly calls for a pause and a bid change.
+fn eager(dry_run: bool) -> Settings {
+    let mut s = Settings { dry_run, ..Settings::default() };
+    s.params.policy = Policy::Threshold;
+    s.params.thresholds.min_ctr = 0.5; // 50%: every creative is "poor"; the guardrails decide how many go
+    s.params.thresholds.min_sample_clicks = 1;
+    s.params.thresholds.bid_dead_band = 0.01;
+    s
+}
+
+fn optimizer(w: &World, settings: Settings) -> (Optimizer, Arc<Mutex<Vec<u8>>>) {
+    let out = Arc::new(Mutex::new(Vec::new()));
+    struct Tee(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Tee {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let o = Optimizer {
+        store: w.store.clone(),
+        client: w.client.clone(),
+        performance: Arc::new(data_processor::performance::LocalPerformance::new(w.store.clone())),
+        notifier: Arc::new(StdoutNotifier::to_writer(Tee(out.clone()))),
+        metrics: Arc::new(EmfWriter::new(SharedBuffer::default())),
+        settings,
+        campaign_ids: Vec::new(),
+        click_model: None,
+    };
+    (o, out)
+}
+
+fn writes(w: &World) -> Vec<(String, String)> {
+    w.sb.with(|s| {
+        s.log.iter().filter(|r| r.is_write()).map(|r| (r.path.clone(), r.body.clone().unwrap_or_default())).collect()
+    })
+}
+
+#[tokio::test]
+async fn dry_run_writes_nothing_a_real_run_writes_what_it_logs_and_undo_restores_it() {
+    let w = world(4).await;
+    let at = w.start + TimeDelta::days(4) + TimeDelta::hours(8);
+    w.sb.advance_to(at).unwrap();
+    let clock = RunClock { as_of: at.date_naive(), now: at };
+
+    // Dry run: everything decided and logged, nothing written.
+    let (dry, out) = optimizer(&w, eager(true));
+    let report = dry.run(clock).await;
+    assert!(report.succeeded(), "{:?}", report.failures);
+    assert!(report.stale.is_none());
+    assert_eq!(report.counts.paused, 1, "one pause per campaign: {:?}", report.counts);
+    assert!(writes(&w).is_empty(), "a dry run sends no write: {:?}", writes(&w));
+    assert!(report.lines.iter().any(|l| l.outcome == Outcome::DryRun && l.dry_run));
+    let text = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+    assert!(text.contains("[DRY RUN]") && text.contains("nothing below was written"), "{text}");
+
+    // The real run writes exactly the decided changes, as Rest.li partial updates.
+    let (real, _) = optimizer(&w, eager(false));
+    let report = real.run(RunClock { now: at + TimeDelta::minutes(1), ..clock }).await;
+    assert!(report.succeeded(), "{:?}", report.failures);
+    let applied: Vec<_> = report.lines.iter().filter(|l| l.outcome == Outcome::Applied).collect();
+    let sent = writes(&w);
+    assert_eq!(sent.len(), applied.len(), "{sent:?}");
+    let pause = applied.iter().find(|l| l.action == Action::Pause).expect("a pause");
+    let Entity::Creative { id, .. } = pause.entity else { panic!() };
+    assert!(
+        sent.iter().any(|(path, body)| path.ends_with(&format!("/creatives/urn%3Ali%3AsponsoredCreative%3A{}", id.0))
+            && body == r#"{"patch":{"$set":{"intendedStatus":"PAUSED"}}}"#),
+        "{sent:?}"
+    );
+    assert_eq!((pause.before.status.as_deref(), pause.after.status.as_deref()), (Some("ACTIVE"), Some("PAUSED")));
+    assert_eq!(w.sb.with(|s| s.market.creative(id.0).unwrap().intended_status.clone()), "PAUSED");
+    let bid = applied.iter().find(|l| matches!(l.action, Action::SetBid { .. })).expect("a bid change");
+    let Action::SetBid { from, to } = bid.action else { panic!() };
+    assert_eq!(bid.before.bid.map(|b| b.normalize()), Some(from.normalize()));
+    let Entity::Campaign { id: campaign } = bid.entity else { panic!() };
+    assert_eq!(
+        w.sb.with(|s| s.market.campaign(campaign.0).unwrap().bid.0),
+        (to * rust_decimal::Decimal::from(1_000_000)).try_into().unwrap_or(0u64)
+    );
+    let log = w.store.get(report.audit_key.as_deref().unwrap()).await.unwrap().unwrap();
+    assert_eq!(String::from_utf8(log).unwrap().lines().count(), report.lines.len(), "one audit line per decision");
+
+    // Same day, same data: nothing new (the cooldown holds every entity just changed).
+    let (again, _) = optimizer(&w, eager(false));
+    let second = again.run(RunClock { now: at + TimeDelta::minutes(2), ..clock }).await;
+    assert_eq!(writes(&w).len(), sent.len(), "a second run takes no new action: {:?}", second.counts);
+
+    // Undo restores the before state of every applied change, and logs itself.
+    let undo = optimizer::undo::undo(
+        w.store.clone(),
+        &w.client,
+        &report.run_id,
+        RunClock { now: at + TimeDelta::minutes(3), ..clock },
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!((undo.restored, undo.failures.len()), (applied.len(), 0), "{undo:?}");
+    assert_eq!(w.sb.with(|s| s.market.creative(id.0).unwrap().intended_status.clone()), "ACTIVE");
+    assert_eq!(
+        w.sb.with(|s| s.market.campaign(campaign.0).unwrap().bid.0),
+        (from * rust_decimal::Decimal::from(1_000_000)).try_into().unwrap_or(0u64)
+    );
+    assert!(undo.audit_key.is_some());
+
+    // Undoing twice changes nothing more: the entities are no longer as the run left them.
+    let before = writes(&w).len();
+    let twice = optimizer::undo::undo(
+        w.store.clone(),
+        &w.client,
+        &report.run_id,
+        RunClock { now: at + TimeDelta::minutes(4), ..clock },
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!((twice.restored, twice.skipped.len()), (0, applied.len()));
+    assert_eq!(writes(&w).len(), before);
+}
+
+#[tokio::test]
+async fn stale_data_means_no_writes_and_says_so() {
+    let w = world(2).await;
+    // Two days after the last pull.
+    let at = w.start + TimeDelta::days(5) + TimeDelta::hours(8);
+    w.sb.advance_to(at).unwrap();
+    let (o, out) = optimizer(&w, eager(false));
+    let report = o.run(RunClock { as_of: at.date_naive(), now: at }).await;
+    assert!(report.stale.as_deref().unwrap().contains("collector"), "{:?}", report.stale);
+    assert!(writes(&w).is_empty());
+    assert!(String::from_utf8(out.lock().unwrap().clone()).unwrap().contains("NO CHANGES MADE"));
+}
