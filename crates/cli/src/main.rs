@@ -109,6 +109,9 @@ struct DemoArgs {
     /// Print the full JSON report on stdout instead of the table.
     #[arg(long)]
     json: bool,
+    /// The optimizer's decision policy (default: DECISION_POLICY's default, bayesian).
+    #[arg(long, value_name = "POLICY", value_parser = ["bayesian", "threshold"])]
+    policy: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -303,7 +306,10 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
                 seed: args.seed,
                 data_dir,
                 progress: true,
-                policy: None,
+                policy: args.policy.as_deref().map(|p| match p {
+                    "threshold" => linkedin_core::decisions::Policy::Threshold,
+                    _ => linkedin_core::decisions::Policy::Bayesian,
+                }),
             };
             let report = demo::run(&opts).await.context("the demo could not run")?;
             if args.json {
