@@ -3,6 +3,7 @@
 //! idempotent. The columns are the Athena table's schema: keep them stable.
 
 use chrono::NaiveDate;
+use linkedin_core::performance::Totals;
 use linkedin_core::raw::AnalyticsRecord;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -110,6 +111,17 @@ pub struct DailyRow {
 }
 
 impl DailyRow {
+    /// The row's counts, for summing.
+    pub fn totals(&self) -> Totals {
+        Totals {
+            impressions: self.impressions.max(0) as u64,
+            clicks: self.clicks.max(0) as u64,
+            landing_page_clicks: self.landing_page_clicks.max(0) as u64,
+            cost_usd: Decimal::new(self.cost_micros, 6),
+            conversions: self.conversions,
+        }
+    }
+
     /// The collector's rule, applied again to a partition that holds more than one file: the latest
     /// pull wins, a tie goes to the greater run id.
     pub fn newer_than(&self, other: &Self) -> bool {

@@ -15,12 +15,11 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use linkedin_core::layout;
 use linkedin_core::performance::{
-    CampaignDay, CreativePerformance, DateWindow, PerformanceError, PerformanceSource, Totals,
+    CampaignDay, CreativePerformance, DateWindow, PerformanceData, PerformanceError, PerformanceSource, Totals,
 };
 use linkedin_core::raw::{CampaignSnapshot, parse_ndjson};
 use linkedin_core::store::ObjectStore;
 use linkedin_core::{AccountId, CampaignId, CreativeId};
-use rust_decimal::Decimal;
 
 use crate::creative_daily::{self, DailyRow};
 
@@ -97,16 +96,6 @@ async fn day_rows(
     Ok(latest.into_values().collect())
 }
 
-fn totals(r: &DailyRow) -> Totals {
-    Totals {
-        impressions: r.impressions.max(0) as u64,
-        clicks: r.clicks.max(0) as u64,
-        landing_page_clicks: r.landing_page_clicks.max(0) as u64,
-        cost_usd: Decimal::new(r.cost_micros, 6),
-        conversions: r.conversions,
-    }
-}
-
 fn ids(r: &DailyRow, key: &str) -> Result<(AccountId, CampaignId, CreativeId), PerformanceError> {
     let bad = |what: &str, e: linkedin_core::ids::IdParseError| PerformanceError::Unreadable {
         key: key.to_string(),
@@ -134,9 +123,7 @@ pub async fn campaign_settings(
             tracing::warn!(key = %meta.key, line = e.line, "skipping a campaign snapshot line: {}", e.message);
         }
         for s in rows {
-            let newer =
-                latest.get(&s.campaign_id).is_none_or(|old| (&s.pulled_at, &s.run_id) > (&old.pulled_at, &old.run_id));
-            if newer {
+            if latest.get(&s.campaign_id).is_none_or(|old| s.newer_than(old)) {
                 latest.insert(s.campaign_id, s);
             }
         }
@@ -144,61 +131,75 @@ pub async fn campaign_settings(
     Ok(latest)
 }
 
-#[async_trait]
-impl PerformanceSource for LocalPerformance {
-    async fn creatives(&self, window: DateWindow) -> Result<Vec<CreativePerformance>, PerformanceError> {
-        let mut out: BTreeMap<CreativeId, CreativePerformance> = BTreeMap::new();
-        for day in window.days() {
-            let key = layout::partition(CREATIVE_DAILY, day);
-            for r in self.day(day).await? {
-                let (account_id, campaign_id, creative_id) = ids(&r, &key)?;
-                let c = out.entry(creative_id).or_insert_with(|| CreativePerformance {
-                    account_id,
-                    campaign_id,
-                    creative_id,
-                    days: 0,
-                    first_date: day,
-                    last_date: day,
-                    totals: Totals::default(),
-                });
-                c.days += 1;
-                c.last_date = day;
-                c.totals.add(&totals(&r));
-            }
-        }
-        Ok(out.into_values().collect())
-    }
-
-    async fn campaign_days(&self, window: DateWindow) -> Result<Vec<CampaignDay>, PerformanceError> {
-        let mut out: BTreeMap<(CampaignId, NaiveDate), CampaignDay> = BTreeMap::new();
+impl LocalPerformance {
+    /// One pass over the window's partitions, building what is asked for: `load` needs both, and
+    /// reading every partition once for each would double the I/O.
+    async fn fold(&self, window: DateWindow, creatives: bool, days: bool) -> Result<PerformanceData, PerformanceError> {
+        let mut by_creative: BTreeMap<CreativeId, CreativePerformance> = BTreeMap::new();
+        let mut by_day: BTreeMap<(CampaignId, NaiveDate), CampaignDay> = BTreeMap::new();
         for day in window.days() {
             let key = layout::partition(CREATIVE_DAILY, day);
             let rows = self.day(day).await?;
             if rows.is_empty() {
                 continue;
             }
-            let settings = campaign_settings(self.store.as_ref(), day).await?;
+            let settings = if days { campaign_settings(self.store.as_ref(), day).await? } else { BTreeMap::new() };
             for r in rows {
-                let (account_id, campaign_id, _) = ids(&r, &key)?;
-                let d = out.entry((campaign_id, day)).or_insert_with(|| {
-                    let s = settings.get(&campaign_id);
-                    CampaignDay {
+                let (account_id, campaign_id, creative_id) = ids(&r, &key)?;
+                let totals = r.totals();
+                if creatives {
+                    let c = by_creative.entry(creative_id).or_insert_with(|| CreativePerformance {
                         account_id,
                         campaign_id,
-                        date: day,
-                        creatives: 0,
+                        creative_id,
+                        days: 0,
+                        first_date: day,
+                        last_date: day,
                         totals: Totals::default(),
-                        status: s.map(|s| s.status.as_str().to_string()),
-                        cost_type: s.and_then(|s| s.cost_type.clone()),
-                        unit_cost: s.and_then(|s| s.unit_cost),
-                        daily_budget: s.and_then(|s| s.daily_budget),
-                    }
-                });
-                d.creatives += 1;
-                d.totals.add(&totals(&r));
+                    });
+                    c.days += 1;
+                    c.last_date = day;
+                    c.totals.add(&totals);
+                }
+                if days {
+                    let d = by_day.entry((campaign_id, day)).or_insert_with(|| {
+                        let s = settings.get(&campaign_id);
+                        CampaignDay {
+                            account_id,
+                            campaign_id,
+                            date: day,
+                            creatives: 0,
+                            totals: Totals::default(),
+                            status: s.map(|s| s.status.as_str().to_string()),
+                            cost_type: s.and_then(|s| s.cost_type.clone()),
+                            unit_cost: s.and_then(|s| s.unit_cost),
+                            daily_budget: s.and_then(|s| s.daily_budget),
+                        }
+                    });
+                    d.creatives += 1;
+                    d.totals.add(&totals);
+                }
             }
         }
-        Ok(out.into_values().collect())
+        Ok(PerformanceData {
+            creatives: by_creative.into_values().collect(),
+            campaign_days: by_day.into_values().collect(),
+        })
+    }
+}
+
+#[async_trait]
+impl PerformanceSource for LocalPerformance {
+    async fn creatives(&self, window: DateWindow) -> Result<Vec<CreativePerformance>, PerformanceError> {
+        Ok(self.fold(window, true, false).await?.creatives)
+    }
+
+    async fn campaign_days(&self, window: DateWindow) -> Result<Vec<CampaignDay>, PerformanceError> {
+        Ok(self.fold(window, false, true).await?.campaign_days)
+    }
+
+    async fn load(&self, window: DateWindow) -> Result<PerformanceData, PerformanceError> {
+        self.fold(window, true, true).await
     }
 
     fn describe(&self) -> String {

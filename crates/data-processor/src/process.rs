@@ -91,17 +91,24 @@ impl Processor {
                 Err(e) => report.failures.push(format!("{day}: {e}")),
             }
         }
-        match crate::training::write_creative_scorer(self.store.clone(), &mut report.problems).await {
-            Ok(t) => report.creative_scorer = Some(t),
-            Err(e) => report.failures.push(format!("creative scorer training set: {e}")),
-        }
-        // Conversions of the days the collector still re-pulls are provisional.
-        let restatement = self.window_days.saturating_sub(1);
-        match crate::training::write_bid_optimizer(self.store.clone(), clock.as_of, restatement, &mut report.problems)
-            .await
-        {
-            Ok(t) => report.bid_optimizer = Some(t),
-            Err(e) => report.failures.push(format!("bid optimizer training set: {e}")),
+        // Both training sets come from one pass over the processed history.
+        match crate::training::history(self.store.clone(), &mut report.problems).await {
+            Ok(history) => {
+                let store = self.store.as_ref();
+                match crate::training::write_creative_scorer(store, &history.creatives, &mut report.problems).await {
+                    Ok(t) => report.creative_scorer = Some(t),
+                    Err(e) => report.failures.push(format!("creative scorer training set: {e}")),
+                }
+                // Conversions of the days the collector still re-pulls are provisional.
+                let restatement = self.window_days.saturating_sub(1);
+                match crate::training::write_bid_optimizer(store, &history.campaign_days, clock.as_of, restatement)
+                    .await
+                {
+                    Ok(t) => report.bid_optimizer = Some(t),
+                    Err(e) => report.failures.push(format!("bid optimizer training set: {e}")),
+                }
+            }
+            Err(e) => report.failures.push(format!("training sets: {e}")),
         }
         if report.problems.len() > LISTED {
             let more = report.problems.len() - LISTED;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use data_processor::creative_daily;
 use data_processor::performance::LocalPerformance;
-use data_processor::training::write_bid_optimizer;
+use data_processor::training::{history, write_bid_optimizer};
 use linkedin_core::bid_features::BID_FEATURES;
 use linkedin_core::performance::{DateWindow, PerformanceError, PerformanceSource};
 use linkedin_core::raw::AnalyticsRecord;
@@ -186,7 +186,8 @@ async fn bid_training_rows_use_only_the_past_for_features_and_the_days_bid() {
     put_snapshots(store.as_ref(), "2026-11-18", &[snapshot("2026-11-18T06:00:00Z", 600, None, "100")]).await;
 
     let mut problems = Vec::new();
-    let report = write_bid_optimizer(store.clone(), d("2026-11-24"), 7, &mut problems).await.unwrap();
+    let history = history(store.clone(), &mut problems).await.unwrap();
+    let report = write_bid_optimizer(store.as_ref(), &history.campaign_days, d("2026-11-24"), 7).await.unwrap();
     assert_eq!((report.rows, report.campaigns, report.skipped_no_bid), (2, 1, 1));
     assert!(problems.is_empty(), "{problems:?}");
 

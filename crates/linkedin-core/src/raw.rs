@@ -144,6 +144,11 @@ pub struct CampaignSnapshot {
 }
 
 impl CampaignSnapshot {
+    /// The same order as [`AnalyticsRecord::newer_than`]: later pull wins, then later run id.
+    pub fn newer_than(&self, other: &Self) -> bool {
+        (self.pulled_at, &self.run_id) > (other.pulled_at, &other.run_id)
+    }
+
     pub fn from_campaign(c: &Campaign, account: AccountId, pulled_at: DateTime<Utc>, run: &RunId) -> Self {
         Self {
             pulled_at,

@@ -18,20 +18,18 @@
 //! bid are skipped and counted.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Arc;
 
 use chrono::{NaiveDate, TimeDelta};
 use linkedin_core::CampaignId;
 use linkedin_core::bid_features::{BID_FEATURES, BidContext, BidFeatureManifest, TRAILING_DAYS, Trailing};
-use linkedin_core::performance::Totals;
+use linkedin_core::performance::{CampaignDay, Totals};
 use linkedin_core::store::ObjectStore;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
-use super::{Table, TrainingManifest, processed_days, write_set};
+use super::{Table, TrainingManifest, write_set};
 use crate::parquet_table::Column;
-use crate::performance::{LocalPerformance, campaign_settings};
 
 pub const BID_OPTIMIZER_PREFIX: &str = "processed/training/bid_optimizer";
 
@@ -98,77 +96,57 @@ fn usd(d: Option<Decimal>) -> Option<f64> {
     d.and_then(|d| d.to_f64())
 }
 
-/// Builds and writes the bid-optimizer set from every processed partition. `as_of` is the run's day:
-/// conversions of days within `restatement_days` of it are provisional.
+/// Builds and writes the bid-optimizer set from every processed campaign-day (`days`, sorted by campaign
+/// then date, as the performance source returns them). `as_of` is the run's day: conversions of days
+/// within `restatement_days` of it are provisional.
 pub async fn write_bid_optimizer(
-    store: Arc<dyn ObjectStore>,
+    store: &dyn ObjectStore,
+    days: &[CampaignDay],
     as_of: NaiveDate,
     restatement_days: u32,
-    problems: &mut Vec<String>,
 ) -> Result<BidTrainingReport, String> {
-    let source = LocalPerformance::lenient(store.clone());
     let mut report = BidTrainingReport::default();
     let mut history: BTreeMap<CampaignId, History> = BTreeMap::new();
     let mut rows = Rows::default();
-    for day in processed_days(store.as_ref()).await? {
-        let mut campaigns: BTreeMap<CampaignId, (Totals, u32)> = BTreeMap::new();
-        for r in source.day(day).await.map_err(|e| e.to_string())? {
-            let Ok(campaign) = r.campaign_id.parse::<CampaignId>() else { continue };
-            let entry = campaigns.entry(campaign).or_default();
-            entry.0.add(&Totals {
-                impressions: r.impressions.max(0) as u64,
-                clicks: r.clicks.max(0) as u64,
-                landing_page_clicks: r.landing_page_clicks.max(0) as u64,
-                cost_usd: Decimal::new(r.cost_micros, 6),
-                conversions: r.conversions,
-            });
-            entry.1 += 1;
-        }
-        if campaigns.is_empty() {
+    for d in days {
+        let (day, totals) = (d.date, d.totals);
+        let h = history.entry(d.campaign_id).or_default();
+        let trailing = h.trailing(day);
+        let budget = usd(d.daily_budget);
+        h.0.push_back((day, totals, budget.unwrap_or(0.0)));
+        let Some(bid) = usd(d.unit_cost) else {
+            report.skipped_no_bid += 1;
             continue;
-        }
-        let settings = campaign_settings(store.as_ref(), day).await.map_err(|e| e.to_string())?;
-        for (campaign, (totals, creatives)) in campaigns {
-            let h = history.entry(campaign).or_default();
-            let trailing = h.trailing(day);
-            let snapshot = settings.get(&campaign);
-            let budget = usd(snapshot.and_then(|s| s.daily_budget));
-            h.0.push_back((day, totals, budget.unwrap_or(0.0)));
-            let Some(bid) = usd(snapshot.and_then(|s| s.unit_cost)) else {
-                report.skipped_no_bid += 1;
-                continue;
-            };
-            let ctx = BidContext {
-                date: day,
-                bid,
-                daily_budget: budget,
-                is_cpm: snapshot.and_then(|s| s.cost_type.as_deref()) == Some("CPM"),
-                active_creatives: creatives,
-                trailing,
-            };
-            rows.campaign.push(campaign.to_string());
-            rows.date.push(day.to_string());
-            rows.features.push(ctx.features().values());
-            let spend = totals.cost();
-            let utilization = budget.filter(|b| *b > 0.0).map(|b| spend / b).unwrap_or(0.0);
-            let mature = day + TimeDelta::days(restatement_days as i64) < as_of;
-            let outcome = [
-                totals.impressions as f64,
-                totals.clicks as f64,
-                spend,
-                totals.conversions,
-                totals.ctr().unwrap_or(0.0),
-                totals.cpc().unwrap_or(0.0),
-                totals.conversion_rate().unwrap_or(0.0),
-                utilization,
-                if mature { 1.0 } else { 0.0 },
-            ];
-            for (column, v) in rows.outcome.iter_mut().zip(outcome) {
-                column.push(v);
-            }
+        };
+        let ctx = BidContext {
+            date: day,
+            bid,
+            daily_budget: budget,
+            is_cpm: d.cost_type.as_deref() == Some("CPM"),
+            active_creatives: d.creatives,
+            trailing,
+        };
+        rows.campaign.push(d.campaign_id.to_string());
+        rows.date.push(day.to_string());
+        rows.features.push(ctx.features().values());
+        let spend = totals.cost();
+        let utilization = budget.filter(|b| *b > 0.0).map(|b| spend / b).unwrap_or(0.0);
+        let mature = day + TimeDelta::days(restatement_days as i64) < as_of;
+        let outcome = [
+            totals.impressions as f64,
+            totals.clicks as f64,
+            spend,
+            totals.conversions,
+            totals.ctr().unwrap_or(0.0),
+            totals.cpc().unwrap_or(0.0),
+            totals.conversion_rate().unwrap_or(0.0),
+            utilization,
+            if mature { 1.0 } else { 0.0 },
+        ];
+        for (column, v) in rows.outcome.iter_mut().zip(outcome) {
+            column.push(v);
         }
     }
-    problems.extend(source.skipped());
     report.rows = rows.campaign.len();
     report.campaigns = history.len();
 
@@ -193,6 +171,6 @@ pub async fn write_bid_optimizer(
         rows: report.rows,
         target_definition: TARGET_DEFINITION,
     };
-    report.keys = write_set(store.as_ref(), BID_OPTIMIZER_PREFIX, "bid_optimizer", &table, &manifest).await?;
+    report.keys = write_set(store, BID_OPTIMIZER_PREFIX, "bid_optimizer", &table, &manifest).await?;
     Ok(report)
 }

@@ -7,15 +7,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use linkedin_core::features::{CopyFeatures, FEATURE_COUNT, FEATURES, FeatureManifest};
-use linkedin_core::performance::{DateWindow, PerformanceSource};
+use linkedin_core::performance::CreativePerformance;
 use linkedin_core::raw::{CreativeSnapshot, parse_ndjson};
 use linkedin_core::store::ObjectStore;
 use linkedin_core::{CreativeId, layout};
 use serde::Serialize;
 
-use super::{Table, TrainingManifest, processed_days, write_set};
+use super::{Table, TrainingManifest, write_set};
 use crate::parquet_table::Column;
-use crate::performance::LocalPerformance;
 
 pub const CREATIVE_SCORER_PREFIX: &str = "processed/training/creative_scorer";
 
@@ -65,21 +64,14 @@ async fn latest_copies(
 pub const TARGET_DEFINITION: &str = "ctr = sum(clicks) / sum(impressions) over every processed day of the creative \
 (a weighted CTR); weight rows by impressions, since a CTR from 200 impressions is far noisier than one from 20,000";
 
-/// Builds and writes the creative-scorer set from every processed partition.
+/// Builds and writes the creative-scorer set from every creative's totals over the processed history.
 pub async fn write_creative_scorer(
-    store: std::sync::Arc<dyn ObjectStore>,
+    store: &dyn ObjectStore,
+    totals: &[CreativePerformance],
     problems: &mut Vec<String>,
 ) -> Result<TrainingReport, String> {
-    let days = processed_days(store.as_ref()).await?;
-    let (Some(first), Some(last)) = (days.first(), days.last()) else {
-        return Ok(TrainingReport::default());
-    };
-    let window = DateWindow::new(*first, *last).map_err(|e| e.to_string())?;
-    let source = LocalPerformance::lenient(store.clone());
-    let totals = source.creatives(window).await.map_err(|e| e.to_string())?;
-    problems.extend(source.skipped());
     let wanted: BTreeSet<CreativeId> = totals.iter().map(|c| c.creative_id).collect();
-    let copies = latest_copies(store.as_ref(), &wanted, problems).await?;
+    let copies = latest_copies(store, &wanted, problems).await?;
     let mut report = TrainingReport::default();
 
     let mut ids = Vec::new();
@@ -87,7 +79,7 @@ pub async fn write_creative_scorer(
     let mut features: Vec<[f64; FEATURE_COUNT]> = Vec::new();
     let (mut n_days, mut impressions, mut clicks, mut conversions, mut ctr) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for c in &totals {
+    for c in totals {
         let Some(snapshot) = copies.get(&c.creative_id).filter(|s| s.copy_error.is_none()) else {
             report.skipped_no_copy += 1;
             continue;
@@ -128,6 +120,6 @@ pub async fn write_creative_scorer(
         rows: report.creatives,
         target_definition: TARGET_DEFINITION,
     };
-    report.keys = write_set(store.as_ref(), CREATIVE_SCORER_PREFIX, "creative_scorer", &table, &manifest).await?;
+    report.keys = write_set(store, CREATIVE_SCORER_PREFIX, "creative_scorer", &table, &manifest).await?;
     Ok(report)
 }

@@ -4,8 +4,8 @@
 //! * [`bid_optimizer`]: one row per campaign and day, the bid in force and what was known before the
 //!   day, with the day's outcome as the target.
 //!
-//! Both fold the processed daily partitions one day at a time (memory follows the number of
-//! creatives and campaigns, not the history's length).
+//! Both are built from one pass of the local performance source over every processed partition
+//! ([`history`]): memory follows the number of creatives and campaign-days, not the rows.
 
 pub mod bid_optimizer;
 pub mod creative_scorer;
@@ -118,7 +118,7 @@ pub async fn write_set<F: Serialize>(
 }
 
 /// The days that have a processed partition, oldest first.
-pub async fn processed_days(store: &dyn ObjectStore) -> Result<Vec<chrono::NaiveDate>, String> {
+async fn processed_days(store: &dyn ObjectStore) -> Result<Vec<chrono::NaiveDate>, String> {
     let mut days: Vec<_> = store
         .list(&format!("{}/", crate::performance::CREATIVE_DAILY))
         .await
@@ -128,6 +128,22 @@ pub async fn processed_days(store: &dyn ObjectStore) -> Result<Vec<chrono::Naive
         .collect();
     days.dedup();
     Ok(days)
+}
+
+/// Per-creative totals and campaign-days over the whole processed history, in one pass; unreadable
+/// partitions are skipped and added to `problems`.
+pub async fn history(
+    store: std::sync::Arc<dyn ObjectStore>,
+    problems: &mut Vec<String>,
+) -> Result<linkedin_core::performance::PerformanceData, String> {
+    use linkedin_core::performance::{DateWindow, PerformanceSource};
+    let days = processed_days(store.as_ref()).await?;
+    let (Some(first), Some(last)) = (days.first(), days.last()) else { return Ok(Default::default()) };
+    let window = DateWindow::new(*first, *last).map_err(|e| e.to_string())?;
+    let source = crate::performance::LocalPerformance::lenient(store);
+    let data = source.load(window).await.map_err(|e| e.to_string())?;
+    problems.extend(source.skipped());
+    Ok(data)
 }
 
 #[cfg(test)]
