@@ -11,7 +11,7 @@
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use crate::features::{FEATURE_DTYPE, FeatureKind, ManifestEntry};
+use crate::features::{FeatureKind, ManifestEntry};
 use crate::performance::Totals;
 
 /// Bumped whenever a bid feature is added, removed, renamed, reordered or redefined.
@@ -144,15 +144,7 @@ pub struct BidFeatureManifest {
 
 impl BidFeatureManifest {
     pub fn current() -> Self {
-        let features = BID_FEATURES
-            .iter()
-            .map(|f| ManifestEntry {
-                name: f.name.to_string(),
-                kind: f.kind.as_str().to_string(),
-                dtype: FEATURE_DTYPE.to_string(),
-                description: f.description.to_string(),
-            })
-            .collect();
+        let features = BID_FEATURES.iter().map(|f| ManifestEntry::new(f.name, f.kind, f.description)).collect();
         Self { version: BID_FEATURE_SET_VERSION, features }
     }
 }

@@ -12,8 +12,6 @@
 //! `max_pauses_per_campaign` pauses per run, a cooldown per entity, no action on stale data, and bids and
 //! budgets move by bounded steps within bounds.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
@@ -146,8 +144,8 @@ pub struct CampaignEvidence {
     /// Window totals (the creatives' sum) and the days it covers, for budget utilisation.
     pub totals: Totals,
     pub window_days: u32,
-    pub last_bid_change: Option<NaiveDate>,
-    pub last_budget_change: Option<NaiveDate>,
+    /// The last day the optimizer changed the campaign (bid or budget), from the audit log.
+    pub last_changed: Option<NaiveDate>,
     pub creatives: Vec<CreativeEvidence>,
     /// What the bid model needs; `None` without history.
     pub bid_context: Option<BidContext>,
@@ -168,6 +166,16 @@ pub struct Evidence {
 pub enum Entity {
     Creative { id: CreativeId, campaign: CampaignId },
     Campaign { id: CampaignId },
+}
+
+impl Entity {
+    /// The campaign the entity is or belongs to.
+    pub fn campaign(&self) -> CampaignId {
+        match *self {
+            Entity::Creative { campaign, .. } => campaign,
+            Entity::Campaign { id } => id,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -447,7 +455,7 @@ fn bid_decision(
     let skipped = if change < t.bid_dead_band {
         Some(format!("dead band: change ${change:.2} smaller than ${:.2}", t.bid_dead_band))
     } else {
-        in_cooldown(campaign.last_bid_change, as_of, g.cooldown_days)
+        in_cooldown(campaign.last_changed, as_of, g.cooldown_days)
     };
     Some(Decision { entity, action, skipped, reason, stats: None })
 }
@@ -474,24 +482,11 @@ fn campaign_decisions(
             out.push(Decision {
                 entity: Entity::Campaign { id: campaign.id },
                 action: Action::SetDailyBudget { from: budget.round_dp(2), to },
-                skipped: in_cooldown(campaign.last_budget_change, as_of, params.guardrails.cooldown_days),
+                skipped: in_cooldown(campaign.last_changed, as_of, params.guardrails.cooldown_days),
                 reason: format!("a winning creative and {:.0}% of the budget spent: scale up", utilization * 100.0),
                 stats: None,
             });
         }
-    }
-    out
-}
-
-/// Decisions grouped per campaign, for reports.
-pub fn by_campaign(decisions: &[Decision]) -> BTreeMap<CampaignId, Vec<&Decision>> {
-    let mut out: BTreeMap<CampaignId, Vec<&Decision>> = BTreeMap::new();
-    for d in decisions {
-        let id = match d.entity {
-            Entity::Creative { campaign, .. } => campaign,
-            Entity::Campaign { id } => id,
-        };
-        out.entry(id).or_default().push(d);
     }
     out
 }
@@ -530,8 +525,7 @@ mod tests {
             daily_budget: Some(Decimal::from(1000)),
             totals: t,
             window_days: 7,
-            last_bid_change: None,
-            last_budget_change: None,
+            last_changed: None,
             creatives,
             bid_context: None,
         }

@@ -314,15 +314,7 @@ pub struct FeatureManifest {
 impl FeatureManifest {
     /// The manifest of the feature set this build computes.
     pub fn current() -> Self {
-        let features = FEATURES
-            .iter()
-            .map(|f| ManifestEntry {
-                name: f.name.to_string(),
-                kind: f.kind.as_str().to_string(),
-                dtype: FEATURE_DTYPE.to_string(),
-                description: f.description.to_string(),
-            })
-            .collect();
+        let features = FEATURES.iter().map(|f| ManifestEntry::new(f.name, f.kind, f.description)).collect();
         Self { version: FEATURE_SET_VERSION, features }
     }
 
@@ -366,6 +358,18 @@ impl FeatureManifest {
         }
         let columns: Vec<&str> = self.features.iter().map(|f| f.name.as_str()).collect();
         Self::check_columns(&columns)
+    }
+}
+
+impl ManifestEntry {
+    /// A `float64` feature column.
+    pub fn new(name: &str, kind: FeatureKind, description: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            kind: kind.as_str().to_string(),
+            dtype: FEATURE_DTYPE.to_string(),
+            description: description.to_string(),
+        }
     }
 }
 

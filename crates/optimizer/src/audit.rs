@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use linkedin_core::decisions::{Action, CreativeStats, Entity, Params};
 use linkedin_core::layout::{self, RunId};
+use linkedin_core::linkedin::campaigns::Campaign;
+use linkedin_core::linkedin::creatives::Creative;
 use linkedin_core::raw::parse_ndjson;
 use linkedin_core::store::{ObjectStore, StoreError};
 use rust_decimal::Decimal;
@@ -45,6 +47,21 @@ pub struct EntityState {
     pub daily_budget: Option<Decimal>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
+}
+
+impl EntityState {
+    pub fn of_creative(c: &Creative) -> Self {
+        Self { status: Some(c.intended_status.as_str().to_string()), ..Self::default() }
+    }
+
+    pub fn of_campaign(c: &Campaign) -> Self {
+        Self {
+            status: Some(c.status.as_str().to_string()),
+            bid: c.unit_cost.as_ref().map(|m| m.amount),
+            daily_budget: c.daily_budget.as_ref().map(|m| m.amount),
+            currency: c.unit_cost.as_ref().or(c.daily_budget.as_ref()).map(|m| m.currency_code.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,9 +1,12 @@
 //! The daily report, written to be read as an email: the headline numbers, then what changed and why,
 //! then what was held back.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use linkedin_core::decisions::{Action, Decision, Entity, Policy, by_campaign};
+use linkedin_core::CampaignId;
+use linkedin_core::decisions::{Action, Decision, Entity, Policy};
+use rust_decimal::prelude::ToPrimitive;
 
 use crate::audit::Outcome;
 use crate::config::Settings;
@@ -58,7 +61,7 @@ pub fn text(report: &OptimizeReport, decisions: &[Decision], settings: &Settings
             report.spend_usd, report.impressions, report.clicks, report.conversions
         );
         if report.conversions > 0.0 {
-            let cpa = report.spend_usd.to_string().parse::<f64>().unwrap_or(0.0) / report.conversions;
+            let cpa = report.spend_usd.to_f64().unwrap_or(0.0) / report.conversions;
             let _ =
                 writeln!(b, "  cost per conversion ${cpa:.2} (the last 7 days' conversions are still being restated)");
         }
@@ -71,26 +74,24 @@ pub fn text(report: &OptimizeReport, decisions: &[Decision], settings: &Settings
         let _ = writeln!(b, "\nFAILED: {f}");
     }
 
-    let outcome_of = |d: &Decision| {
-        report
-            .lines
-            .iter()
-            .find(|l| l.entity == d.entity && l.action == d.action)
-            .map(|l| l.outcome)
-            .unwrap_or(Outcome::NoChange)
-    };
-    let changed: Vec<&Decision> = decisions
+    // `act` logs one line per decision, in order.
+    let changed: Vec<(&Decision, Outcome)> = decisions
         .iter()
-        .filter(|d| matches!(outcome_of(d), Outcome::Applied | Outcome::DryRun | Outcome::Failed))
+        .zip(report.lines.iter().map(|l| l.outcome))
+        .filter(|(_, o)| matches!(o, Outcome::Applied | Outcome::DryRun | Outcome::Failed))
         .collect();
     let _ = writeln!(b, "\nChanges ({}):", changed.len());
     if changed.is_empty() {
         let _ = writeln!(b, "  none");
     }
-    for (campaign, ds) in by_campaign(&changed.iter().map(|d| (*d).clone()).collect::<Vec<_>>()) {
+    let mut by_campaign: BTreeMap<CampaignId, Vec<(&Decision, Outcome)>> = BTreeMap::new();
+    for (d, o) in &changed {
+        by_campaign.entry(d.entity.campaign()).or_default().push((d, *o));
+    }
+    for (campaign, ds) in by_campaign {
         let _ = writeln!(b, "  campaign {campaign}");
-        for d in ds {
-            let status = match outcome_of(d) {
+        for (d, outcome) in ds {
+            let status = match outcome {
                 Outcome::Failed => " (FAILED)",
                 Outcome::DryRun => " (dry run)",
                 _ => "",

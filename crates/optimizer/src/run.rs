@@ -111,19 +111,6 @@ fn usd(m: &Option<Money>) -> Option<Decimal> {
     m.as_ref().map(|m| m.amount)
 }
 
-fn creative_state(c: &Creative) -> EntityState {
-    EntityState { status: Some(c.intended_status.as_str().to_string()), ..EntityState::default() }
-}
-
-fn campaign_state(c: &Campaign) -> EntityState {
-    EntityState {
-        status: Some(c.status.as_str().to_string()),
-        bid: usd(&c.unit_cost),
-        daily_budget: usd(&c.daily_budget),
-        currency: c.unit_cost.as_ref().or(c.daily_budget.as_ref()).map(|m| m.currency_code.clone()),
-    }
-}
-
 /// Trailing stats of a campaign for the bid model: the window's campaign days.
 fn trailing(days: &[&CampaignDay]) -> Trailing {
     let mut t = Trailing::default();
@@ -293,8 +280,6 @@ impl Optimizer {
                 active_creatives: mine.iter().filter(|c| c.active).count() as u32,
                 trailing: trailing(days),
             });
-            let entity = Entity::Campaign { id: campaign.id };
-            let last = history.get(&entity).copied();
             evidence.campaigns.push(CampaignEvidence {
                 id: campaign.id,
                 active: campaign.status == CampaignStatus::Active,
@@ -303,8 +288,7 @@ impl Optimizer {
                 daily_budget: usd(&campaign.daily_budget),
                 totals,
                 window_days: days.len() as u32,
-                last_bid_change: last,
-                last_budget_change: last,
+                last_changed: history.get(&Entity::Campaign { id: campaign.id }).copied(),
                 creatives: mine,
                 bid_context,
             });
@@ -325,8 +309,8 @@ impl Optimizer {
     ) {
         for d in decisions {
             let before = match d.entity {
-                Entity::Creative { id, .. } => creatives.get(&id).map(creative_state).unwrap_or_default(),
-                Entity::Campaign { id } => campaigns.get(&id).map(campaign_state).unwrap_or_default(),
+                Entity::Creative { id, .. } => creatives.get(&id).map(EntityState::of_creative).unwrap_or_default(),
+                Entity::Campaign { id } => campaigns.get(&id).map(EntityState::of_campaign).unwrap_or_default(),
             };
             let mut after = before.clone();
             match d.action {

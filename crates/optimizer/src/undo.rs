@@ -39,22 +39,10 @@ impl UndoReport {
 
 async fn current(client: &LinkedInClient, entity: Entity) -> Result<EntityState, String> {
     match entity {
-        Entity::Creative { id, .. } => client
-            .get_creative(id)
-            .await
-            .map(|c| EntityState { status: Some(c.intended_status.as_str().to_string()), ..EntityState::default() })
-            .map_err(|e| e.to_string()),
-        Entity::Campaign { id } => client
-            .get_campaign(id)
-            .await
-            .map(|c| EntityState {
-                status: Some(c.status.as_str().to_string()),
-                bid: c.unit_cost.as_ref().map(|m| m.amount),
-                daily_budget: c.daily_budget.as_ref().map(|m| m.amount),
-                currency: c.unit_cost.as_ref().map(|m| m.currency_code.clone()),
-            })
-            .map_err(|e| e.to_string()),
+        Entity::Creative { id, .. } => client.get_creative(id).await.map(|c| EntityState::of_creative(&c)),
+        Entity::Campaign { id } => client.get_campaign(id).await.map(|c| EntityState::of_campaign(&c)),
     }
+    .map_err(|e| e.to_string())
 }
 
 /// The part of the state `action` changed, compared on what it touched only.
