@@ -450,6 +450,9 @@ fn bid_decision(
     let to = target.clamp(lo, hi);
     let to_d = usd(to);
     let from_d = campaign.bid?.round_dp(2);
+    if to_d == from_d {
+        return None; // nothing to change, nothing to report
+    }
     let action = Action::SetBid { from: from_d, to: to_d };
     let change = (to - bid).abs();
     let skipped = if change < t.bid_dead_band {
@@ -682,7 +685,11 @@ mod tests {
             "the peak, inside ±20%"
         );
         assert_eq!(bid_of(&ev(1.0)).action, Action::SetBid { from: Decimal::from(5), to: usd(4.0) }, "capped at -20%");
-        assert!(bid_of(&ev(5.1)).skipped.is_some(), "within the dead band: no change");
+        assert!(bid_of(&ev(5.3)).skipped.as_deref().unwrap().starts_with("dead band"), "$5.25 is within the dead band");
+        assert!(
+            ev(5.1).iter().all(|d| !matches!(d.action, Action::SetBid { .. })),
+            "the current bid is best: no decision"
+        );
     }
 
     #[test]
