@@ -46,7 +46,7 @@ pub const VARS: &[VarDoc] = &[
     VarDoc {
         name: "LOOKBACK_DAYS",
         default: "7",
-        meaning: "days before the run's day re-pulled each run, because LinkedIn restates them (0-90)",
+        meaning: "days before the run's day re-pulled each run, because LinkedIn restates them (0-90); the optimizer reviews its pauses once their data is this old",
     },
     VarDoc {
         name: "LINKEDIN_API_BASE_URL",

@@ -130,6 +130,25 @@ pub struct CreativeEvidence {
     pub totals: Totals,
     /// The last day the optimizer changed it, from the audit log.
     pub last_changed: Option<NaiveDate>,
+    /// Set for a creative the optimizer paused whose pause window LinkedIn has finished restating:
+    /// the pause is checked again and undone when the final numbers no longer support it.
+    pub pause_review: Option<PauseReview>,
+}
+
+/// A pause to re-check ("revive"): the numbers the pause was decided on, as LinkedIn has restated
+/// them since. The question is the pause's own: would the final numbers have paused it? Judging it
+/// against today's creatives instead would be a different question, and flip-flops: once the weak
+/// creatives are paused, the next-weakest always looks good against what is left.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PauseReview {
+    pub paused_on: NaiveDate,
+    /// The creative's totals over the pause's decision window.
+    pub restated: Totals,
+    /// Those of the campaign's creatives that were active beside it then, over the same window.
+    pub rivals: Vec<Totals>,
+    /// The prior the pause was judged with (recovered from its logged posterior), so that the numbers,
+    /// not a prior refitted on today's account, decide; `None`: today's.
+    pub prior: Option<Beta>,
 }
 
 /// One live campaign and its creatives.
@@ -182,7 +201,7 @@ impl Entity {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Action {
     Pause,
-    /// Re-activate a paused creative (an undo).
+    /// Re-activate a paused creative (a revive, or an undo).
     Resume,
     /// A creative the policy would keep running: no change.
     Keep,
@@ -285,90 +304,100 @@ pub fn decide(evidence: &Evidence, params: &Params, model: Option<&dyn ClickMode
     out
 }
 
-fn creative_decisions(campaign: &CampaignEvidence, as_of: NaiveDate, params: &Params, prior: Beta) -> Vec<Decision> {
+/// The policy's verdict on one creative's totals. `p_best` is its probability of being the best of
+/// `contenders` creatives (itself included) and `post` its posterior.
+fn verdict(
+    totals: &Totals,
+    post: Beta,
+    p_best: f64,
+    contenders: usize,
+    params: &Params,
+) -> (Action, String, CreativeStats) {
     let t = &params.thresholds;
+    let ctr = totals.ctr();
+    let cpc = totals.cpc();
+    let mut stats = CreativeStats {
+        impressions: totals.impressions,
+        clicks: totals.clicks,
+        cost_usd: totals.cost_usd,
+        ctr,
+        cpc,
+        posterior: None,
+        p_below_min_ctr: None,
+        p_best: None,
+    };
+    let (action, reason) = match params.policy {
+        Policy::Threshold => {
+            let ctr_v = ctr.unwrap_or(0.0);
+            if totals.clicks > t.min_sample_clicks && ctr_v < t.min_ctr {
+                (
+                    Action::Pause,
+                    format!("CTR {} below {} after {} clicks", pct(ctr), pct(Some(t.min_ctr)), totals.clicks),
+                )
+            } else if cpc.is_some_and(|v| v > t.max_cpc) {
+                (Action::Pause, format!("CPC ${:.2} above ${:.2}", cpc.unwrap_or(0.0), t.max_cpc))
+            } else if ctr_v > t.top_ctr {
+                (Action::FlagWinner, format!("CTR {} above {}", pct(ctr), pct(Some(t.top_ctr))))
+            } else {
+                (Action::Keep, format!("CTR {} over {} impressions: no rule fires", pct(ctr), totals.impressions))
+            }
+        }
+        Policy::Bayesian => {
+            let b = &params.bayes;
+            let below = post.cdf(t.min_ctr);
+            stats.posterior = Some(post);
+            stats.p_below_min_ctr = Some(below);
+            stats.p_best = Some(p_best);
+            // Both pause rules wait for `min_impressions`: before that, the prior speaks louder than the data.
+            let contested = contenders > 1 && totals.impressions >= b.min_impressions;
+            if contested && below >= b.pause_confidence && p_best < b.keep_if_best {
+                (
+                    Action::Pause,
+                    format!(
+                        "P(CTR < {}) = {below:.3} ≥ {} and P(best of campaign) = {p_best:.3}",
+                        pct(Some(t.min_ctr)),
+                        b.pause_confidence,
+                    ),
+                )
+            } else if contested && p_best < b.prob_best_floor {
+                (
+                    Action::Pause,
+                    format!(
+                        "P(best of campaign) = {p_best:.4} < {} after {} impressions (CTR {}, posterior mean {})",
+                        b.prob_best_floor,
+                        totals.impressions,
+                        pct(ctr),
+                        pct(Some(post.mean()))
+                    ),
+                )
+            } else if contested && p_best >= b.winner_prob_best {
+                (Action::FlagWinner, format!("P(best of campaign) = {p_best:.3}, CTR {}", pct(ctr)))
+            } else if 1.0 - post.cdf(t.top_ctr) >= b.pause_confidence {
+                (Action::FlagWinner, format!("P(CTR > {}) ≥ {}", pct(Some(t.top_ctr)), b.pause_confidence))
+            } else {
+                (Action::Keep, format!("not enough evidence to act (P(best) = {p_best:.3}, CTR {})", pct(ctr)))
+            }
+        }
+    };
+    (action, reason, stats)
+}
+
+fn creative_decisions(campaign: &CampaignEvidence, as_of: NaiveDate, params: &Params, prior: Beta) -> Vec<Decision> {
     let active: Vec<&CreativeEvidence> = campaign.creatives.iter().filter(|c| c.active).collect();
     let posteriors: Vec<Beta> = active.iter().map(|c| prior.posterior(c.totals.clicks, c.totals.impressions)).collect();
     let p_best = if active.len() > 1 { prob_best(&posteriors) } else { vec![1.0; active.len()] };
 
     let mut proposals: Vec<(Decision, f64)> = Vec::new();
     for (i, c) in active.iter().enumerate() {
-        let ctr = c.totals.ctr();
-        let cpc = c.totals.cpc();
-        let mut stats = CreativeStats {
-            impressions: c.totals.impressions,
-            clicks: c.totals.clicks,
-            cost_usd: c.totals.cost_usd,
-            ctr,
-            cpc,
-            posterior: None,
-            p_below_min_ctr: None,
-            p_best: None,
-        };
+        let (action, reason, stats) = verdict(&c.totals, posteriors[i], p_best[i], active.len(), params);
         let entity = Entity::Creative { id: c.id, campaign: campaign.id };
-        let (action, reason) = match params.policy {
-            Policy::Threshold => {
-                let ctr_v = ctr.unwrap_or(0.0);
-                if c.totals.clicks > t.min_sample_clicks && ctr_v < t.min_ctr {
-                    (
-                        Action::Pause,
-                        format!("CTR {} below {} after {} clicks", pct(ctr), pct(Some(t.min_ctr)), c.totals.clicks),
-                    )
-                } else if cpc.is_some_and(|v| v > t.max_cpc) {
-                    (Action::Pause, format!("CPC ${:.2} above ${:.2}", cpc.unwrap_or(0.0), t.max_cpc))
-                } else if ctr_v > t.top_ctr {
-                    (Action::FlagWinner, format!("CTR {} above {}", pct(ctr), pct(Some(t.top_ctr))))
-                } else {
-                    (Action::Keep, format!("CTR {} over {} impressions: no rule fires", pct(ctr), c.totals.impressions))
-                }
-            }
-            Policy::Bayesian => {
-                let b = &params.bayes;
-                let post = posteriors[i];
-                let below = post.cdf(t.min_ctr);
-                stats.posterior = Some(post);
-                stats.p_below_min_ctr = Some(below);
-                stats.p_best = Some(p_best[i]);
-                // Both pause rules wait for `min_impressions`: before that, the prior speaks louder than the data.
-                let contested = active.len() > 1 && c.totals.impressions >= b.min_impressions;
-                if contested && below >= b.pause_confidence && p_best[i] < b.keep_if_best {
-                    (
-                        Action::Pause,
-                        format!(
-                            "P(CTR < {}) = {below:.3} ≥ {} and P(best of campaign) = {:.3}",
-                            pct(Some(t.min_ctr)),
-                            b.pause_confidence,
-                            p_best[i]
-                        ),
-                    )
-                } else if contested && p_best[i] < b.prob_best_floor {
-                    (
-                        Action::Pause,
-                        format!(
-                            "P(best of campaign) = {:.4} < {} after {} impressions (CTR {}, posterior mean {})",
-                            p_best[i],
-                            b.prob_best_floor,
-                            c.totals.impressions,
-                            pct(ctr),
-                            pct(Some(post.mean()))
-                        ),
-                    )
-                } else if contested && p_best[i] >= b.winner_prob_best {
-                    (Action::FlagWinner, format!("P(best of campaign) = {:.3}, CTR {}", p_best[i], pct(ctr)))
-                } else if 1.0 - post.cdf(t.top_ctr) >= b.pause_confidence {
-                    (Action::FlagWinner, format!("P(CTR > {}) ≥ {}", pct(Some(t.top_ctr)), b.pause_confidence))
-                } else {
-                    (Action::Keep, format!("not enough evidence to act (P(best) = {:.3}, CTR {})", p_best[i], pct(ctr)))
-                }
-            }
-        };
         let skipped = if action == Action::Pause {
             in_cooldown(c.last_changed, as_of, params.guardrails.cooldown_days)
         } else {
             None
         };
         // Weakest first when the guardrails allow only some pauses.
-        let rank = stats.p_best.unwrap_or_else(|| ctr.unwrap_or(0.0));
+        let rank = stats.p_best.unwrap_or_else(|| stats.ctr.unwrap_or(0.0));
         proposals.push((Decision { entity, action, skipped, reason, stats: Some(stats) }, rank));
     }
 
@@ -395,7 +424,67 @@ fn creative_decisions(campaign: &CampaignEvidence, as_of: NaiveDate, params: &Pa
             remaining -= 1;
         }
     }
-    proposals.into_iter().map(|(d, _)| d).collect()
+    let mut out: Vec<Decision> = proposals.into_iter().map(|(d, _)| d).collect();
+    out.extend(pause_reviews(campaign, as_of, params, prior));
+    out
+}
+
+/// Revive: each pause under review is judged again by the current policy, on the restated numbers of
+/// its own decision window. When the policy would no longer pause it, it is resumed, the strongest
+/// first and one per campaign per day. A campaign with no active creative is left alone: someone
+/// stopped it on purpose.
+fn pause_reviews(campaign: &CampaignEvidence, as_of: NaiveDate, params: &Params, prior: Beta) -> Vec<Decision> {
+    if !campaign.active || !campaign.creatives.iter().any(|c| c.active) {
+        return Vec::new();
+    }
+    let mut reviews: Vec<(Decision, f64)> = Vec::new();
+    for c in campaign.creatives.iter().filter(|c| !c.active) {
+        let Some(review) = &c.pause_review else { continue };
+        let prior = review.prior.unwrap_or(prior);
+        let mut all = vec![prior.posterior(review.restated.clicks, review.restated.impressions)];
+        all.extend(review.rivals.iter().map(|t| prior.posterior(t.clicks, t.impressions)));
+        let p_best = if all.len() > 1 { prob_best(&all)[0] } else { 1.0 };
+        let (verdict, why, stats) = verdict(&review.restated, all[0], p_best, all.len(), params);
+        let (action, reason) = if verdict == Action::Pause {
+            (
+                Action::Keep,
+                format!("stays paused (since {}): the restated numbers still support it: {why}", review.paused_on),
+            )
+        } else {
+            (
+                Action::Resume,
+                format!("paused on {}, but the restated numbers no longer support it: {why}", review.paused_on),
+            )
+        };
+        let skipped = if action == Action::Resume {
+            in_cooldown(c.last_changed, as_of, params.guardrails.cooldown_days)
+        } else {
+            None
+        };
+        let rank = stats.p_best.unwrap_or_else(|| stats.ctr.unwrap_or(0.0));
+        reviews.push((
+            Decision {
+                entity: Entity::Creative { id: c.id, campaign: campaign.id },
+                action,
+                skipped,
+                reason,
+                stats: Some(stats),
+            },
+            rank,
+        ));
+    }
+    reviews.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut resumed = false;
+    for (d, _) in &mut reviews {
+        if d.action != Action::Resume || d.skipped.is_some() {
+            continue;
+        }
+        if resumed {
+            d.skipped = Some("guardrail: at most 1 revive per campaign per day, the strongest first".into());
+        }
+        resumed = true;
+    }
+    reviews.into_iter().map(|(d, _)| d).collect()
 }
 
 /// The bid a campaign should have: the model's best candidate, or the pacing heuristic.
@@ -512,6 +601,7 @@ mod tests {
             active: true,
             totals: totals(impressions, clicks, clicks as f64 * 4.0),
             last_changed: None,
+            pause_review: None,
         }
     }
 
@@ -625,6 +715,75 @@ mod tests {
         assert!(of(&ds, 1).skipped.as_deref().unwrap().contains("stale data"));
     }
 
+    /// Paused on 11-14 with these restated numbers, beside two creatives at about 0.5%.
+    fn paused(id: u64, impressions: u64, clicks: u64) -> CreativeEvidence {
+        CreativeEvidence {
+            active: false,
+            last_changed: Some(day("2026-11-14")),
+            pause_review: Some(PauseReview {
+                paused_on: day("2026-11-14"),
+                restated: totals(impressions, clicks, clicks as f64 * 4.0),
+                rivals: vec![totals(30_000, 150, 600.0), totals(30_000, 140, 560.0)],
+                prior: None,
+            }),
+            ..creative(id, 0, 0)
+        }
+    }
+
+    #[test]
+    fn revive_resumes_a_pause_the_restated_numbers_no_longer_support() {
+        let p = Params::default();
+        // Today's creatives are poor: the review ignores them (it re-asks the pause's own question).
+        let actives = || vec![creative(1, 30_000, 30), creative(2, 30_000, 20)];
+        // Restated at 0.2% against its rivals at about 0.5%: still confidently not the best.
+        let ds = run(vec![campaign([actives(), vec![paused(3, 30_000, 60)]].concat())], &p);
+        assert_eq!(of(&ds, 3).action, Action::Keep, "{:?}", of(&ds, 3));
+        assert!(of(&ds, 3).reason.starts_with("stays paused (since 2026-11-14)"), "{}", of(&ds, 3).reason);
+        // The prior the pause was judged with is used, not today's: under a very strong one the rivals
+        // are indistinguishable, so this pause would not have been made.
+        let mut strong = paused(3, 30_000, 60);
+        strong.pause_review.as_mut().unwrap().prior = Beta::new(20_000.0, 980_000.0);
+        assert_eq!(of(&run(vec![campaign([actives(), vec![strong]].concat())], &p), 3).action, Action::Resume);
+        // Restated at 0.67%: it was the likeliest best after all.
+        let ds = run(vec![campaign([actives(), vec![paused(3, 30_000, 200)]].concat())], &p);
+        let d = of(&ds, 3);
+        assert_eq!(d.action, Action::Resume, "{d:?}");
+        assert!(d.is_write() && d.reason.contains("no longer support"), "{d:?}");
+        assert!(d.stats.unwrap().p_best.unwrap() > 0.9, "the evidence is logged: {d:?}");
+        // Two strong ones: the stronger is resumed, the other waits a day.
+        let ds = run(vec![campaign([actives(), vec![paused(3, 30_000, 200), paused(4, 30_000, 230)]].concat())], &p);
+        assert!(of(&ds, 4).is_write() && of(&ds, 4).action == Action::Resume);
+        assert!(of(&ds, 3).skipped.as_deref().unwrap().contains("at most 1 revive"), "{:?}", of(&ds, 3));
+        // Threshold policy: the seed's rule on the restated numbers (101 clicks at 0.5% still fires; 40 do not).
+        let t = threshold();
+        assert_eq!(
+            of(&run(vec![campaign([actives(), vec![paused(3, 20_000, 101)]].concat())], &t), 3).action,
+            Action::Keep
+        );
+        assert_eq!(
+            of(&run(vec![campaign([actives(), vec![paused(3, 5_000, 40)]].concat())], &t), 3).action,
+            Action::Resume
+        );
+        // A paused creative without a review (the user paused it, or too recent) is never touched.
+        let mut manual = paused(3, 30_000, 200);
+        manual.pause_review = None;
+        let ds = run(vec![campaign([actives(), vec![manual]].concat())], &p);
+        assert!(ds.iter().all(|d| !matches!(d.entity, Entity::Creative { id, .. } if id.0 == 3)));
+        // A campaign whose creatives are all paused was stopped on purpose: nothing is revived.
+        let ds = run(vec![campaign(vec![paused(3, 30_000, 200)])], &p);
+        assert!(ds.iter().all(|d| d.action != Action::Resume), "{ds:?}");
+        let mut stopped = campaign([actives(), vec![paused(3, 30_000, 200)]].concat());
+        stopped.active = false;
+        assert!(run(vec![stopped], &p).iter().all(|d| d.action != Action::Resume));
+        // Stale data holds a revive back like any write.
+        let stale = Evidence {
+            as_of: day("2026-11-23"),
+            stale: Some("no pull".into()),
+            campaigns: vec![campaign([actives(), vec![paused(3, 30_000, 200)]].concat())],
+        };
+        assert!(of(&decide(&stale, &p, None), 3).skipped.as_deref().unwrap().starts_with("stale data"));
+    }
+
     fn bid_of(ds: &[Decision]) -> &Decision {
         ds.iter().find(|d| matches!(d.action, Action::SetBid { .. })).unwrap()
     }
@@ -734,6 +893,21 @@ mod tests {
                         );
                         c.active = rng.u8(0..5) > 0;
                         c.totals.cost_usd = usd(rng.f64() * 2000.0);
+                        if !c.active && rng.bool() {
+                            let impressions = rng.u64(0..100_000);
+                            c.pause_review = Some(PauseReview {
+                                paused_on: day("2026-11-10"),
+                                restated: totals(
+                                    impressions,
+                                    rng.u64(0..=impressions / 20 + 1).min(impressions),
+                                    100.0,
+                                ),
+                                rivals: (0..rng.usize(0..3)).map(|_| totals(20_000, rng.u64(0..200), 300.0)).collect(),
+                                prior: rng
+                                    .bool()
+                                    .then(|| Beta::new(1.0 + rng.f64() * 50.0, 500.0 + rng.f64() * 5000.0).unwrap()),
+                            });
+                        }
                         c
                     })
                     .collect();
@@ -755,6 +929,17 @@ mod tests {
                     .count();
                 assert!(paused < active.max(1), "round {round}: {paused} of {active} active paused");
                 assert!(paused <= p.guardrails.max_pauses_per_campaign as usize, "round {round}");
+                let resumed: Vec<&Decision> = ds
+                    .iter()
+                    .filter(|d| d.is_write() && d.action == Action::Resume)
+                    .filter(|d| matches!(d.entity, Entity::Creative { campaign, .. } if campaign == c.id))
+                    .collect();
+                assert!(resumed.len() <= 1, "round {round}: {} revives", resumed.len());
+                for d in resumed {
+                    let Entity::Creative { id, .. } = d.entity else { unreachable!() };
+                    let r = c.creatives.iter().find(|x| x.id == id).unwrap();
+                    assert!(!r.active && r.pause_review.is_some() && active > 0, "round {round}: {d:?}");
+                }
             }
             for d in ds.iter().filter(|d| d.is_write()) {
                 let Entity::Campaign { id } = d.entity else { continue };

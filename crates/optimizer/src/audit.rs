@@ -102,15 +102,15 @@ pub async fn write(
     Ok(key)
 }
 
-/// The last day the optimizer (or an undo) changed each entity, over the `days` days up to `as_of`.
-/// Unreadable lines are skipped with a warning: the worst case is one cooldown not honoured, which the
-/// per-run caps still bound.
-pub async fn last_changes(
+/// The latest applied change of each entity (by the optimizer or an undo) over the `days` days up to
+/// `as_of`: the cooldown reads its day, revive its action. Unreadable lines are skipped with a
+/// warning: the worst case is one cooldown not honoured, which the per-run caps still bound.
+pub async fn latest_changes(
     store: &dyn ObjectStore,
     as_of: NaiveDate,
     days: u32,
-) -> Result<BTreeMap<Entity, NaiveDate>, StoreError> {
-    let mut out: BTreeMap<Entity, NaiveDate> = BTreeMap::new();
+) -> Result<BTreeMap<Entity, AuditLine>, StoreError> {
+    let mut out: BTreeMap<Entity, AuditLine> = BTreeMap::new();
     for back in 0..=days as i64 {
         let day = as_of - TimeDelta::days(back);
         for meta in store.list(&layout::partition(ACTIONS_PREFIX, day)).await? {
@@ -120,8 +120,12 @@ pub async fn last_changes(
                 tracing::warn!(key = %meta.key, line = e.line, "unreadable audit line skipped: {}", e.message);
             }
             for l in lines.into_iter().filter(|l| l.outcome == Outcome::Applied) {
-                let e = out.entry(l.entity).or_insert(l.as_of);
-                *e = (*e).max(l.as_of);
+                match out.get(&l.entity) {
+                    Some(seen) if (seen.as_of, seen.at) >= (l.as_of, l.at) => {}
+                    _ => {
+                        out.insert(l.entity, l);
+                    }
+                }
             }
         }
     }

@@ -25,11 +25,14 @@ pub struct Settings {
     pub window_days: u32,
     /// The newest collector run must be at most this old, else nothing is written.
     pub freshness_hours: u32,
+    /// `LOOKBACK_DAYS`: days LinkedIn restates (the collector re-pulls them). A pause is reviewed once
+    /// its window is this old, so on final numbers.
+    pub restatement_days: u32,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { params: Params::default(), dry_run: false, window_days: 7, freshness_hours: 30 }
+        Self { params: Params::default(), dry_run: false, window_days: 7, freshness_hours: 30, restatement_days: 7 }
     }
 }
 
@@ -70,6 +73,7 @@ impl Settings {
             dry_run: r.flag("DRY_RUN", false),
             window_days: r.number("DECISION_WINDOW_DAYS", 7, 1..=90) as u32,
             freshness_hours: r.number("FRESHNESS_HOURS", 30, 1..=720) as u32,
+            restatement_days: r.number("LOOKBACK_DAYS", 7, 0..=90) as u32,
         }
     }
 }

@@ -38,8 +38,9 @@ fn action(a: &Action) -> String {
 pub fn text(report: &OptimizeReport, decisions: &[Decision], settings: &Settings) -> Text {
     let dry = if report.dry_run { "[DRY RUN] " } else { "" };
     let c = &report.counts;
+    let resumed = if c.resumed > 0 { format!(", {} resumed", c.resumed) } else { String::new() };
     let subject = format!(
-        "{dry}LinkedIn Ads {}: {} paused, {} bid, {} budget changes, {} winners",
+        "{dry}LinkedIn Ads {}: {} paused{resumed}, {} bid, {} budget changes, {} winners",
         report.as_of, c.paused, c.bid_changes, c.budget_changes, c.winners
     );
     let mut b = String::new();

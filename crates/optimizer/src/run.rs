@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use linkedin_core::bid_features::{BidContext, TRAILING_DAYS, Trailing};
 use linkedin_core::decisions::{
-    self, Action, CampaignEvidence, ClickModel, CreativeEvidence, Decision, Entity, Evidence,
+    self, Action, CampaignEvidence, ClickModel, CreativeEvidence, Decision, Entity, Evidence, PauseReview,
 };
 use linkedin_core::layout::{self, RunId};
 use linkedin_core::linkedin::LinkedInClient;
@@ -16,6 +16,7 @@ use linkedin_core::metrics::{MetricSet, MetricsSink};
 use linkedin_core::money::Money;
 use linkedin_core::notify::Notifier;
 use linkedin_core::performance::{CampaignDay, DateWindow, PerformanceSource, Totals};
+use linkedin_core::stats::Beta;
 use linkedin_core::store::ObjectStore;
 use linkedin_core::{CampaignId, CreativeId, RunClock};
 use rust_decimal::Decimal;
@@ -79,10 +80,11 @@ impl OptimizeReport {
     pub fn summary(&self) -> String {
         let c = &self.counts;
         format!(
-            "optimizer {}{}: {} paused, {} bid changes, {} budget changes, {} winners, {} skipped, {} failed",
+            "optimizer {}{}: {} paused, {} resumed, {} bid changes, {} budget changes, {} winners, {} skipped, {} failed",
             self.as_of,
             if self.dry_run { " (dry run)" } else { "" },
             c.paused,
+            c.resumed,
             c.bid_changes,
             c.budget_changes,
             c.winners,
@@ -180,6 +182,7 @@ impl Optimizer {
         let mut m = MetricSet::new(clock.now, "optimizer");
         m.count("Runs", 1.0)
             .count("Paused", c.paused as f64)
+            .count("Resumed", c.resumed as f64)
             .count("BidChanges", c.bid_changes as f64)
             .count("BudgetChanges", c.budget_changes as f64)
             .count("Winners", c.winners as f64)
@@ -235,10 +238,14 @@ impl Optimizer {
         } else {
             self.client.find_creatives(&ids).await.map_err(|e| format!("listing creatives: {e}"))?
         };
-        let history =
-            audit::last_changes(self.store.as_ref(), clock.as_of, self.settings.params.guardrails.cooldown_days)
-                .await
-                .map_err(|e| format!("reading the audit log: {e}"))?;
+        let reviewed =
+            self.settings.restatement_days.max(1)..self.settings.restatement_days.max(1) + self.settings.window_days;
+        let horizon = self.settings.params.guardrails.cooldown_days.max(reviewed.end);
+        let latest = audit::latest_changes(self.store.as_ref(), clock.as_of, horizon)
+            .await
+            .map_err(|e| format!("reading the audit log: {e}"))?;
+        let history: BTreeMap<Entity, NaiveDate> = latest.iter().map(|(e, l)| (*e, l.as_of)).collect();
+        let reviews = self.pause_reviews(clock.as_of, reviewed, &latest, &creatives, report).await;
 
         let perf: BTreeMap<CreativeId, Totals> =
             performance.creatives.iter().map(|c| (c.creative_id, c.totals)).collect();
@@ -263,6 +270,7 @@ impl Optimizer {
                     active: c.intended_status == CreativeStatus::Active,
                     totals: perf.get(&c.id).copied().unwrap_or_default(),
                     last_changed: history.get(&Entity::Creative { id: c.id, campaign: campaign.id }).copied(),
+                    pause_review: reviews.get(&c.id).cloned(),
                 })
                 .collect();
             let days = days_by_campaign.get(&campaign.id).map(Vec::as_slice).unwrap_or(&[]);
@@ -296,6 +304,80 @@ impl Optimizer {
         let campaigns = campaigns.into_iter().map(|c| (c.id, c)).collect();
         let creatives = creatives.into_iter().map(|c| (c.id, c)).collect();
         Ok((evidence, campaigns, creatives))
+    }
+
+    /// The optimizer's own pauses whose decision window LinkedIn has finished restating (paused
+    /// `reviewed` days ago, still paused, and not touched by anyone since), with the restated totals of
+    /// that window for the creative and for its rivals then (the campaign's creatives that were active
+    /// in the pause's run, from its audit log). A read failure skips those reviews and is reported.
+    async fn pause_reviews(
+        &self,
+        as_of: NaiveDate,
+        reviewed: std::ops::Range<u32>,
+        latest: &BTreeMap<Entity, AuditLine>,
+        creatives: &[Creative],
+        report: &mut OptimizeReport,
+    ) -> BTreeMap<CreativeId, PauseReview> {
+        struct Due {
+            id: CreativeId,
+            rivals: Vec<CreativeId>,
+            prior: Option<Beta>,
+        }
+        let mut due: BTreeMap<NaiveDate, Vec<Due>> = BTreeMap::new();
+        let mut runs: BTreeMap<RunId, Vec<AuditLine>> = BTreeMap::new();
+        for c in creatives.iter().filter(|c| c.intended_status == CreativeStatus::Paused) {
+            let Some(pause) = latest.get(&Entity::Creative { id: c.id, campaign: c.campaign }) else { continue };
+            let age = (as_of - pause.as_of).num_days();
+            // Someone changed it after our pause (e.g. resumed and paused it by hand): theirs to decide.
+            let touched = c.last_modified_at.is_some_and(|ms| ms > (pause.at + TimeDelta::hours(1)).timestamp_millis());
+            if pause.action != Action::Pause || age < 0 || !reviewed.contains(&(age as u32)) || touched {
+                continue;
+            }
+            if !runs.contains_key(&pause.run_id) {
+                match audit::read_run(self.store.as_ref(), &pause.run_id).await {
+                    Ok(lines) => runs.insert(pause.run_id.clone(), lines),
+                    Err(e) => {
+                        report.failures.push(format!("reviewing the pause of creative {}: {e}", c.id));
+                        continue;
+                    }
+                };
+            }
+            let rivals = runs[&pause.run_id]
+                .iter()
+                .filter(|l| l.before.status.as_deref() == Some(CreativeStatus::Active.as_str()))
+                .filter_map(|l| match l.entity {
+                    Entity::Creative { id, campaign } if campaign == c.campaign && id != c.id => Some(id),
+                    _ => None,
+                })
+                .collect();
+            // The pause's prior: its logged posterior less the creative's own numbers then.
+            let prior = pause.stats.and_then(|s| {
+                let post = s.posterior?;
+                let clicks = s.clicks.min(s.impressions) as f64;
+                Beta::new(post.alpha - clicks, post.beta - (s.impressions as f64 - clicks))
+            });
+            due.entry(pause.as_of).or_default().push(Due { id: c.id, rivals, prior });
+        }
+        let mut out = BTreeMap::new();
+        for (paused_on, pauses) in due {
+            let window = DateWindow::last(paused_on - TimeDelta::days(1), self.settings.window_days);
+            let rows = match self.performance.creatives(window).await {
+                Ok(rows) => rows.into_iter().map(|r| (r.creative_id, r.totals)).collect::<BTreeMap<_, _>>(),
+                Err(e) => {
+                    report.failures.push(format!(
+                        "reading the restated numbers of the pauses of {paused_on} ({window}, {}): {e}; those pauses were not reviewed",
+                        self.performance.describe()
+                    ));
+                    continue;
+                }
+            };
+            let totals = |id: &CreativeId| rows.get(id).copied().unwrap_or_default();
+            for Due { id, rivals, prior } in pauses {
+                let rivals = rivals.iter().map(totals).collect();
+                out.insert(id, PauseReview { paused_on, restated: totals(&id), rivals, prior });
+            }
+        }
+        out
     }
 
     /// Applies the writes (unless dry-run), one by one: a failure is logged and the rest go on.

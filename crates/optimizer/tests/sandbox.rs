@@ -23,8 +23,31 @@ struct World {
     sb: SandboxServer,
     store: Arc<dyn ObjectStore>,
     client: Arc<LinkedInClient>,
+    collector: Collector,
+    processor: data_processor::Processor,
     start: DateTime<Utc>,
     _dir: tempfile::TempDir,
+}
+
+impl World {
+    /// Collects every 6 hours from day `from` through day `to` (days since the start), then processes.
+    async fn collect(&self, from: i64, to: i64) {
+        for h in (from * 24..=to * 24).step_by(6) {
+            let at = self.start + TimeDelta::hours(h);
+            self.sb.advance_to(at).unwrap();
+            assert!(self.collector.run(RunClock { as_of: at.date_naive(), now: at }).await.succeeded());
+        }
+        let end = self.start + TimeDelta::days(to) + TimeDelta::hours(6) + TimeDelta::minutes(30);
+        self.sb.advance_to(end).unwrap();
+        assert!(self.processor.run(RunClock { as_of: end.date_naive(), now: end }).await.succeeded());
+    }
+
+    /// The clock of an optimizer run at 08:00 on day `day`, with the sandbox moved there.
+    fn at(&self, day: i64, minute: i64) -> RunClock {
+        let at = self.start + TimeDelta::days(day) + TimeDelta::hours(8) + TimeDelta::minutes(minute);
+        self.sb.advance_to(at).unwrap();
+        RunClock { as_of: at.date_naive(), now: at }
+    }
 }
 
 /// The smoke scenario without faults, collected and processed for `days` days.
@@ -58,15 +81,9 @@ async fn world(days: i64) -> World {
     };
     let processor = data_processor::Processor { store: store.clone(), metrics, window_days: 8 };
     let start = start_of(scenario.start);
-    for h in (0..=days * 24).step_by(6) {
-        let at = start + TimeDelta::hours(h);
-        sb.advance_to(at).unwrap();
-        assert!(collector.run(RunClock { as_of: at.date_naive(), now: at }).await.succeeded());
-    }
-    let end = start + TimeDelta::days(days) + TimeDelta::hours(6) + TimeDelta::minutes(30);
-    sb.advance_to(end).unwrap();
-    assert!(processor.run(RunClock { as_of: end.date_naive(), now: end }).await.succeeded());
-    World { sb, store, client: Arc::new(client), start, _dir: dir }
+    let w = World { sb, store, client: Arc::new(client), collector, processor, start, _dir: dir };
+    w.collect(0, days).await;
+    w
 }
 
 /// Settings under which the smoke data certainly calls for a pause and a bid change.
@@ -204,4 +221,77 @@ async fn stale_data_means_no_writes_and_says_so() {
     assert!(report.stale.as_deref().unwrap().contains("collector"), "{:?}", report.stale);
     assert!(writes(&w).is_empty());
     assert!(String::from_utf8(out.lock().unwrap().clone()).unwrap().contains("NO CHANGES MADE"));
+}
+
+fn paused_creatives(report: &optimizer::OptimizeReport) -> Vec<linkedin_core::CreativeId> {
+    report
+        .lines
+        .iter()
+        .filter(|l| l.outcome == Outcome::Applied && l.action == Action::Pause)
+        .filter_map(|l| match l.entity {
+            Entity::Creative { id, .. } => Some(id),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn revive_resumes_its_own_pauses_once_restated_and_leaves_ones_touched_since() {
+    use linkedin_core::linkedin::creatives::CreativeStatus;
+    let w = world(4).await;
+    // Day 4 and day 5: one pause a day (three creatives, one campaign).
+    let (o, _) = optimizer(&w, eager(false));
+    let first = paused_creatives(&o.run(w.at(4, 0)).await);
+    w.collect(5, 5).await;
+    let second = paused_creatives(&o.run(w.at(5, 0)).await);
+    let ([kept_ours], [touched]) = (first.as_slice(), second.as_slice()) else { panic!("{first:?} {second:?}") };
+    // Day 6: someone resumes and pauses the second one again by hand: no longer the optimizer's pause.
+    w.collect(6, 6).await;
+    w.at(6, 0);
+    w.client.set_creative_status(*touched, &CreativeStatus::Active).await.unwrap();
+    w.client.set_creative_status(*touched, &CreativeStatus::Paused).await.unwrap();
+    w.collect(7, 12).await;
+
+    // Day 12: the pauses are 8 and 7 days old (LOOKBACK_DAYS = 7), so both windows are final. The
+    // sandbox restates conversions only, so under the same rules the pause stands.
+    let (o, _) = optimizer(&w, eager(true));
+    let review = o.run(w.at(12, 0)).await;
+    let stays =
+        review.lines.iter().find(|l| matches!(l.entity, Entity::Creative { id, .. } if id == *kept_ours)).unwrap();
+    assert_eq!(stays.action, Action::Keep, "{stays:?}");
+    assert!(stays.reason.starts_with("stays paused (since"), "{}", stays.reason);
+    assert_eq!(review.counts.resumed, 0);
+    // Under rules by which it would not have been paused, it is resumed.
+    let mut lenient = eager(false);
+    lenient.params.thresholds.min_sample_clicks = u64::MAX;
+    lenient.params.thresholds.max_cpc = 10_000.0;
+    let writes_before = writes(&w).len();
+    let (o, out) = optimizer(&w, lenient);
+    let report = o.run(w.at(12, 1)).await;
+    assert!(report.succeeded(), "{:?}", report.failures);
+    assert_eq!(report.counts.resumed, 1, "{:?}", report.counts);
+    let resume = report.lines.iter().find(|l| l.action == Action::Resume).unwrap();
+    assert!(matches!(resume.entity, Entity::Creative { id, .. } if id == *kept_ours), "{resume:?}");
+    assert_eq!(resume.outcome, Outcome::Applied);
+    assert!(resume.reason.contains("no longer support"), "{}", resume.reason);
+    assert_eq!((resume.before.status.as_deref(), resume.after.status.as_deref()), (Some("PAUSED"), Some("ACTIVE")));
+    assert!(
+        !report.lines.iter().any(|l| matches!(l.entity, Entity::Creative { id, .. } if id == *touched)),
+        "a pause someone changed since is not reviewed"
+    );
+    let sent = writes(&w)[writes_before..].to_vec();
+    assert!(
+        sent.contains(&(
+            format!(
+                "/rest/adAccounts/{}/creatives/urn%3Ali%3AsponsoredCreative%3A{}",
+                w.collector.client.account().0,
+                kept_ours.0
+            ),
+            r#"{"patch":{"$set":{"intendedStatus":"ACTIVE"}}}"#.to_string()
+        )),
+        "{sent:?}"
+    );
+    assert_eq!(w.sb.with(|s| s.market.creative(kept_ours.0).unwrap().intended_status.clone()), "ACTIVE");
+    assert_eq!(w.sb.with(|s| s.market.creative(touched.0).unwrap().intended_status.clone()), "PAUSED");
+    assert!(String::from_utf8(out.lock().unwrap().clone()).unwrap().contains("1 resumed"));
 }
