@@ -1,90 +1,23 @@
 //! The SNS notifier against moto's SNS.
 //!
-//! Delivery is observed the way a subscriber sees it: the test subscribes a local HTTP endpoint (a
-//! small std `TcpListener` server) to the topic, and moto POSTs the SNS notification document
+//! Delivery is observed the way a subscriber sees it: the test subscribes a local HTTP endpoint
+//! (`test_support::SnsSubscriber`) to the topic, and moto POSTs the SNS notification document
 //! (`Type`, `MessageId`, `TopicArn`, `Subject`, `Message`, signature fields) to it during the
 //! Publish call, as SNS does for HTTP subscribers and, with the same Subject and Message, for email.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::sync::mpsc::{Receiver, channel};
-use std::time::Duration;
 
 use linkedin_aws::backends::sns_client;
 use linkedin_aws::sns::SnsNotifier;
 use linkedin_core::notify::{MAX_MESSAGE_BYTES, MAX_SUBJECT_CHARS, Notifier, NotifyConfig, NotifyError, Report};
 use serde_json::Value;
-use test_support::Moto;
-
-/// A local HTTP subscriber: every POST body is parsed as JSON and handed to the test.
-struct Subscriber {
-    url: String,
-    received: Receiver<Value>,
-}
-
-impl Subscriber {
-    fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind subscriber");
-        let url = format!("http://{}/sns", listener.local_addr().unwrap());
-        let (tx, received) = channel();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
-                let mut length = 0usize;
-                let mut line = String::new();
-                loop {
-                    line.clear();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    if let Some((name, value)) = line.split_once(':')
-                        && name.eq_ignore_ascii_case("content-length")
-                    {
-                        length = value.trim().parse().expect("content-length");
-                    }
-                }
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).expect("read notification body");
-                // Answer before handing over: moto waits for the response inside Publish.
-                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-                let _ = stream.flush();
-                let doc = serde_json::from_slice(&body)
-                    .unwrap_or_else(|e| panic!("notification is not JSON ({e}): {}", String::from_utf8_lossy(&body)));
-                if tx.send(doc).is_err() {
-                    break;
-                }
-            }
-        });
-        Self { url, received }
-    }
-
-    /// The next notification; moto delivers during Publish, so it is already here.
-    fn next(&self) -> Value {
-        self.received.recv_timeout(Duration::from_secs(10)).expect("moto delivered no notification")
-    }
-
-    fn assert_nothing_more(&self) {
-        assert!(self.received.recv_timeout(Duration::from_millis(200)).is_err(), "unexpected extra notification");
-    }
-}
-
-/// A topic in `region` with the subscriber subscribed over HTTP; returns its ARN.
-async fn topic_with_subscriber(moto: &Moto, region: &str, name: &str, subscriber: &Subscriber) -> String {
-    let conf = aws_sdk_sns::config::Builder::from(&moto.sdk_config().await)
-        .region(aws_sdk_sns::config::Region::new(region.to_string()))
-        .build();
-    let client = aws_sdk_sns::Client::from_conf(conf);
-    let arn = client.create_topic().name(name).send().await.unwrap().topic_arn().unwrap().to_string();
-    client.subscribe().topic_arn(&arn).protocol("http").endpoint(&subscriber.url).send().await.unwrap();
-    arn
-}
+use test_support::{Moto, SnsSubscriber as Subscriber};
 
 #[tokio::test]
 async fn the_report_arrives_with_the_exact_subject_and_body() {
     let moto = Moto::start();
     let subscriber = Subscriber::start();
-    let arn = topic_with_subscriber(&moto, "us-east-1", "linkedin-ads-reports", &subscriber).await;
+    let arn = moto.topic_with_subscriber("us-east-1", "linkedin-ads-reports", &subscriber).await;
     let notifier = SnsNotifier::new(sns_client(&moto.sdk_config().await, &arn), &arn);
     assert_eq!(notifier.describe(), format!("SNS topic {arn}"));
 
@@ -111,7 +44,7 @@ async fn the_report_arrives_with_the_exact_subject_and_body() {
 async fn an_over_long_subject_and_an_oversize_body_are_trimmed_to_the_sns_limits() {
     let moto = Moto::start();
     let subscriber = Subscriber::start();
-    let arn = topic_with_subscriber(&moto, "us-east-1", "reports", &subscriber).await;
+    let arn = moto.topic_with_subscriber("us-east-1", "reports", &subscriber).await;
 
     let subject =
         format!("Daily report \u{2014} 2026-11-23\n{}", "campaign Northwind \u{e9}t\u{e9} \u{1F4C8} ".repeat(8));
@@ -171,7 +104,7 @@ async fn a_missing_topic_is_an_error_naming_sns_topic_arn() {
 async fn publishes_in_the_topics_region_whatever_the_default_region() {
     let moto = Moto::start();
     let subscriber = Subscriber::start();
-    let arn = topic_with_subscriber(&moto, "eu-west-1", "reports", &subscriber).await;
+    let arn = moto.topic_with_subscriber("eu-west-1", "reports", &subscriber).await;
     assert!(arn.starts_with("arn:aws:sns:eu-west-1:"), "{arn}");
 
     // The SDK's default region is us-east-1; there the topic does not exist.

@@ -30,12 +30,13 @@ fn action(a: &Action) -> String {
         Action::Resume => "resume".into(),
         Action::Keep => "keep".into(),
         Action::FlagWinner => "winner".into(),
-        Action::SetBid { from, to } => format!("bid ${from} → ${to}"),
-        Action::SetDailyBudget { from, to } => format!("daily budget ${from} → ${to}"),
+        Action::SetBid { from, to } => format!("bid ${from:.2} → ${to:.2}"),
+        Action::SetDailyBudget { from, to } => format!("daily budget ${from:.2} → ${to:.2}"),
     }
 }
 
-pub fn text(report: &OptimizeReport, decisions: &[Decision], settings: &Settings) -> Text {
+/// `store` is where the audit log lives (`s3://bucket` or a folder), so the email links to it in full.
+pub fn text(report: &OptimizeReport, decisions: &[Decision], settings: &Settings, store: &str) -> Text {
     let dry = if report.dry_run { "[DRY RUN] " } else { "" };
     let c = &report.counts;
     let resumed = if c.resumed > 0 { format!(", {} resumed", c.resumed) } else { String::new() };
@@ -110,11 +111,11 @@ pub fn text(report: &OptimizeReport, decisions: &[Decision], settings: &Settings
     for d in &held {
         let _ = writeln!(b, "  {} {}: {}", action(&d.action), entity(&d.entity), d.skipped.as_deref().unwrap_or(""));
     }
-    let _ = writeln!(
-        b,
-        "\nEvery decision, with its numbers: {}",
-        report.audit_key.as_deref().unwrap_or("(audit log not written)")
-    );
+    match &report.audit_key {
+        Some(key) => writeln!(b, "\nEvery decision, with its numbers: {store}/{key}"),
+        None => writeln!(b, "\nEvery decision, with its numbers: (audit log not written)"),
+    }
+    .expect("writing to a String");
     let _ = writeln!(b, "Undo this run: linkedin-ads undo --run {}", report.run_id);
     Text { subject, body: b }
 }

@@ -163,7 +163,7 @@ impl Optimizer {
             Ok(key) => report.audit_key = Some(key),
             Err(e) => report.failures.push(format!("writing the audit log: {e}")),
         }
-        let text = report::text(&report, &decisions, &self.settings);
+        let text = report::text(&report, &decisions, &self.settings, &self.store.describe());
         let key = format!("{}{run_id}.txt", layout::partition("reports/optimizer", clock.as_of));
         match self.store.put(&key, text.body.clone().into_bytes(), "text/plain; charset=utf-8").await {
             Ok(()) => report.report_key = Some(key.clone()),

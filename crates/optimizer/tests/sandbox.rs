@@ -1,131 +1,13 @@
 //! The optimizer against the local LinkedIn sandbox: dry-run writes nothing, a real run writes what it
 //! logs (exact bytes), a second run the same day takes no new action, and undo restores the state.
 
-use std::sync::{Arc, Mutex};
+mod common;
 
-use chrono::{DateTime, TimeDelta, Utc};
-use collector::Collector;
-use linkedin_core::config::{CredentialsConfig, LinkedInConfig};
-use linkedin_core::decisions::{Action, Entity, Policy};
-use linkedin_core::linkedin::analytics::DEFAULT_METRICS;
-use linkedin_core::linkedin::auth::{TokenProvider, TokenSource};
-use linkedin_core::linkedin::{LinkedInClient, http_client};
-use linkedin_core::metrics::{EmfWriter, SharedBuffer};
-use linkedin_core::notify::StdoutNotifier;
-use linkedin_core::store::{LocalStore, ObjectStore};
-use linkedin_core::{AccountId, RunClock, Secret};
+use chrono::TimeDelta;
+use common::{eager, optimizer, world, writes};
+use linkedin_core::RunClock;
+use linkedin_core::decisions::{Action, Entity};
 use optimizer::audit::Outcome;
-use optimizer::{Optimizer, Settings};
-use sandbox::market::start_of;
-use sandbox::{SandboxServer, Scenario};
-
-struct World {
-    sb: SandboxServer,
-    store: Arc<dyn ObjectStore>,
-    client: Arc<LinkedInClient>,
-    collector: Collector,
-    processor: data_processor::Processor,
-    start: DateTime<Utc>,
-    _dir: tempfile::TempDir,
-}
-
-impl World {
-    /// Collects every 6 hours from day `from` through day `to` (days since the start), then processes.
-    async fn collect(&self, from: i64, to: i64) {
-        for h in (from * 24..=to * 24).step_by(6) {
-            let at = self.start + TimeDelta::hours(h);
-            self.sb.advance_to(at).unwrap();
-            assert!(self.collector.run(RunClock { as_of: at.date_naive(), now: at }).await.succeeded());
-        }
-        let end = self.start + TimeDelta::days(to) + TimeDelta::hours(6) + TimeDelta::minutes(30);
-        self.sb.advance_to(end).unwrap();
-        assert!(self.processor.run(RunClock { as_of: end.date_naive(), now: end }).await.succeeded());
-    }
-
-    /// The clock of an optimizer run at 08:00 on day `day`, with the sandbox moved there.
-    fn at(&self, day: i64, minute: i64) -> RunClock {
-        let at = self.start + TimeDelta::days(day) + TimeDelta::hours(8) + TimeDelta::minutes(minute);
-        self.sb.advance_to(at).unwrap();
-        RunClock { as_of: at.date_naive(), now: at }
-    }
-}
-
-/// The smoke scenario without faults, collected and processed for `days` days.
-async fn world(days: i64) -> World {
-    let mut scenario = Scenario::load("smoke").unwrap();
-    scenario.faults = Default::default();
-    let scenario = Arc::new(scenario);
-    let sb = SandboxServer::start(scenario.clone(), ([127, 0, 0, 1], 0).into()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn ObjectStore> = Arc::new(LocalStore::new(dir.path()));
-    let config = LinkedInConfig::new(
-        &sb.base_url(),
-        AccountId(scenario.account.id),
-        CredentialsConfig::AccessToken(Secret::new(scenario.oauth.access_token.clone())),
-    );
-    let tokens = TokenProvider::new(
-        TokenSource::Fixed(Secret::new(scenario.oauth.access_token.clone())),
-        &config.oauth_base_url,
-        http_client(),
-        sb.clock(),
-    );
-    let client = LinkedInClient::new(&config, Arc::new(tokens), http_client());
-    let metrics = Arc::new(EmfWriter::new(SharedBuffer::default()));
-    let collector = Collector {
-        client: client.clone(),
-        store: store.clone(),
-        metrics: metrics.clone(),
-        campaign_ids: Vec::new(),
-        lookback_days: 7,
-        analytics_metrics: DEFAULT_METRICS.to_vec(),
-    };
-    let processor = data_processor::Processor { store: store.clone(), metrics, window_days: 8 };
-    let start = start_of(scenario.start);
-    let w = World { sb, store, client: Arc::new(client), collector, processor, start, _dir: dir };
-    w.collect(0, days).await;
-    w
-}
-
-/// Settings under which the smoke data certainly calls for a pause and a bid change.
-fn eager(dry_run: bool) -> Settings {
-    let mut s = Settings { dry_run, ..Settings::default() };
-    s.params.policy = Policy::Threshold;
-    s.params.thresholds.min_ctr = 0.5; // 50%: every creative is "poor"; the guardrails decide how many go
-    s.params.thresholds.min_sample_clicks = 1;
-    s.params.thresholds.bid_dead_band = 0.01;
-    s
-}
-
-fn optimizer(w: &World, settings: Settings) -> (Optimizer, Arc<Mutex<Vec<u8>>>) {
-    let out = Arc::new(Mutex::new(Vec::new()));
-    struct Tee(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Tee {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let o = Optimizer {
-        store: w.store.clone(),
-        client: w.client.clone(),
-        performance: Arc::new(data_processor::performance::LocalPerformance::new(w.store.clone())),
-        notifier: Arc::new(StdoutNotifier::to_writer(Tee(out.clone()))),
-        metrics: Arc::new(EmfWriter::new(SharedBuffer::default())),
-        settings,
-        campaign_ids: Vec::new(),
-        click_model: None,
-    };
-    (o, out)
-}
-
-fn writes(w: &World) -> Vec<(String, String)> {
-    w.sb.with(|s| {
-        s.log.iter().filter(|r| r.is_write()).map(|r| (r.path.clone(), r.body.clone().unwrap_or_default())).collect()
-    })
-}
 
 #[tokio::test]
 async fn dry_run_writes_nothing_a_real_run_writes_what_it_logs_and_undo_restores_it() {

@@ -9,7 +9,11 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::sync::mpsc::{Receiver, channel};
+
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use serde_json::Value;
 
 /// The workspace root (where `.venv/` lives).
 pub fn workspace_root() -> PathBuf {
@@ -93,6 +97,17 @@ impl Moto {
         assert!(status.starts_with('2'), "moto {path} answered {}", response.lines().next().unwrap_or(""));
     }
 
+    /// A topic in `region` with the subscriber subscribed over HTTP; returns its ARN.
+    pub async fn topic_with_subscriber(&self, region: &str, name: &str, subscriber: &SnsSubscriber) -> String {
+        let conf = aws_sdk_sns::config::Builder::from(&self.sdk_config().await)
+            .region(aws_sdk_sns::config::Region::new(region.to_string()))
+            .build();
+        let client = aws_sdk_sns::Client::from_conf(conf);
+        let arn = client.create_topic().name(name).send().await.unwrap().topic_arn().unwrap().to_string();
+        client.subscribe().topic_arn(&arn).protocol("http").endpoint(&subscriber.url).send().await.unwrap();
+        arn
+    }
+
     /// Creates a bucket and returns its name.
     pub async fn bucket(&self, name: &str) -> String {
         self.s3().await.create_bucket().bucket(name).send().await.expect("create bucket");
@@ -104,5 +119,59 @@ impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A local HTTP endpoint subscribed to an SNS topic, seeing what a subscriber sees (moto POSTs the
+/// notification document during Publish): every POST body is parsed as JSON and handed to the test.
+pub struct SnsSubscriber {
+    pub url: String,
+    received: Receiver<Value>,
+}
+
+impl SnsSubscriber {
+    pub fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind subscriber");
+        let url = format!("http://{}/sns", listener.local_addr().unwrap());
+        let (tx, received) = channel();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
+                let mut length = 0usize;
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some((name, value)) = line.split_once(':')
+                        && name.eq_ignore_ascii_case("content-length")
+                    {
+                        length = value.trim().parse().expect("content-length");
+                    }
+                }
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).expect("read notification body");
+                // Answer before handing over: moto waits for the response inside Publish.
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                let _ = stream.flush();
+                let doc = serde_json::from_slice(&body)
+                    .unwrap_or_else(|e| panic!("notification is not JSON ({e}): {}", String::from_utf8_lossy(&body)));
+                if tx.send(doc).is_err() {
+                    break;
+                }
+            }
+        });
+        Self { url, received }
+    }
+
+    /// The next notification; moto delivers during Publish, so it is already here.
+    pub fn next(&self) -> Value {
+        self.received.recv_timeout(Duration::from_secs(10)).expect("moto delivered no notification")
+    }
+
+    pub fn assert_nothing_more(&self) {
+        assert!(self.received.recv_timeout(Duration::from_millis(200)).is_err(), "unexpected extra notification");
     }
 }
