@@ -80,6 +80,14 @@ enum Command {
     #[command(after_long_help = env_help())]
     Performance(PerformanceArgs),
 
+    /// Predict with an exported model: one prediction per input row, in order, on stdout.
+    ///
+    /// Reads DIR/model.json (written by sagemaker/train_*.py) and evaluates it natively, exactly as the
+    /// optimizer and the copy generator do, so its output can be compared with scikit-learn's
+    /// model.predict on the same rows. The CSV needs a header; the model's feature columns are picked by
+    /// name and any other column (ids, targets) is ignored, so a training set can be passed as is.
+    Predict(PredictArgs),
+
     /// Run the pipeline on the local LinkedIn sandbox, day after simulated day.
     ///
     /// Starts the sandbox in-process on a loopback port, then replays the production schedule for
@@ -141,6 +149,16 @@ struct PerformanceArgs {
     /// Last metric day (inclusive). Default: yesterday (UTC).
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     to: Option<NaiveDate>,
+}
+
+#[derive(Args, Debug)]
+struct PredictArgs {
+    /// The model folder (holding model.json), or the model.json file itself.
+    #[arg(long, value_name = "DIR")]
+    model: PathBuf,
+    /// CSV with a header naming the model's features.
+    #[arg(long, value_name = "FILE.csv")]
+    input: PathBuf,
 }
 
 #[derive(Subcommand, Debug)]
@@ -296,6 +314,24 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
                 data.campaign_days.len(),
                 source.describe()
             );
+            Ok(true)
+        }
+        Command::Predict(args) => {
+            let path = if args.model.is_dir() { args.model.join("model.json") } else { args.model.clone() };
+            let bytes = std::fs::read(&path)
+                .with_context(|| format!("reading {} (train one with `make train`)", path.display()))?;
+            let model = linkedin_core::model::TreeEnsemble::from_json(&bytes, &path.display().to_string())?;
+            let text =
+                std::fs::read_to_string(&args.input).with_context(|| format!("reading {}", args.input.display()))?;
+            let rows = linkedin_core::model::csv_input::feature_rows(&text, model.features())
+                .with_context(|| format!("{} does not fit the model", args.input.display()))?;
+            let mut out = String::with_capacity(rows.len() * 20);
+            for p in model.predict_rows(&rows)? {
+                out.push_str(&format!("{p}\n"));
+            }
+            print!("{out}");
+            let i = &model.info;
+            eprintln!("{} rows scored by {} ({} trees, target {})", rows.len(), i.estimator, i.trees, i.target);
             Ok(true)
         }
         Command::Demo(args) => {

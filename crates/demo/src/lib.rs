@@ -229,7 +229,7 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport, DemoError> {
         metrics: Arc::new(EmfFile::new(opts.data_dir.join("metrics"))),
         settings,
         campaign_ids: Vec::new(),
-        click_model: None,
+        bid_endpoint: None,
     };
 
     let missing: Vec<(Job, &'static str)> = Job::ALL.iter().filter_map(|j| j.missing().map(|m| (*j, m))).collect();

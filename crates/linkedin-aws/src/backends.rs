@@ -3,10 +3,11 @@
 use std::sync::Arc;
 
 use aws_config::{BehaviorVersion, SdkConfig};
-use linkedin_core::config::{AthenaConfig, CredentialsConfig, LinkedInConfig, StorageConfig};
+use linkedin_core::config::{AthenaConfig, CredentialsConfig, LinkedInConfig, ModelEndpoints, StorageConfig};
 use linkedin_core::linkedin::LinkedInClient;
 use linkedin_core::linkedin::auth::{Clock, TokenProvider, TokenSource};
 use linkedin_core::metrics::{EmfFile, EmfWriter, MetricsSink};
+use linkedin_core::model::{ModelKind, Predictor};
 use linkedin_core::notify::{Notifier, NotifyConfig, StdoutNotifier, topic_region};
 use linkedin_core::performance::PerformanceSource;
 use linkedin_core::secrets::DirSecretStore;
@@ -15,6 +16,7 @@ use tokio::sync::OnceCell;
 
 use crate::athena::AthenaPerformance;
 use crate::s3::S3Store;
+use crate::sagemaker::EndpointPredictor;
 use crate::secrets_manager::SecretsManagerStore;
 use crate::sns::SnsNotifier;
 
@@ -94,4 +96,11 @@ pub async fn notifier(cfg: &NotifyConfig) -> Arc<dyn Notifier> {
             Arc::new(SnsNotifier::new(sns_client(aws_config().await, topic_arn), topic_arn.clone()))
         }
     }
+}
+
+/// The SageMaker endpoint predictor for `kind`, when its endpoint variable is set.
+pub async fn endpoint_predictor(endpoints: &ModelEndpoints, kind: ModelKind) -> Option<Arc<dyn Predictor>> {
+    let endpoint = endpoints.get(kind)?;
+    let client = aws_sdk_sagemakerruntime::Client::new(aws_config().await);
+    Some(Arc::new(EndpointPredictor::new(client, endpoint, kind)))
 }

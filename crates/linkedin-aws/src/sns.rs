@@ -12,6 +12,8 @@ use aws_sdk_sns::operation::RequestId;
 use aws_sdk_sns::operation::publish::PublishError;
 use linkedin_core::notify::{Notifier, NotifyError, Report};
 
+use crate::error_chain;
+
 #[derive(Clone, Debug)]
 pub struct SnsNotifier {
     client: Client,
@@ -73,19 +75,6 @@ impl SnsNotifier {
             NotifyError::Sns { topic_arn, message }
         }
     }
-}
-
-/// For errors without a service response (network, credentials): the SDK's `Display` is terse
-/// ("dispatch failure"); the source chain holds the cause.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut msg = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        source = s.source();
-    }
-    msg
 }
 
 #[async_trait]

@@ -192,6 +192,16 @@ pub const VARS: &[VarDoc] = &[
         default: "300",
         meaning: "how long one Athena query may run before the job gives up (10-3600)",
     },
+    VarDoc {
+        name: "CREATIVE_SCORER_ENDPOINT",
+        default: "-",
+        meaning: "SageMaker endpoint scoring ad copy; unset = the native model in models/creative_scorer/, else heuristics",
+    },
+    VarDoc {
+        name: "BID_OPTIMIZER_ENDPOINT",
+        default: "-",
+        meaning: "SageMaker endpoint predicting clicks per bid; unset = the native model in models/bid_optimizer/, else the pacing heuristic",
+    },
 ];
 
 /// Names whose values must never appear in a message.
@@ -733,5 +743,44 @@ mod tests {
         assert!(ApiVersion::parse("20261").is_none());
         assert!(ApiVersion::parse("20241101").is_none());
         assert_eq!(ApiVersion::parse("202604").unwrap().year_month(), (2026, 4));
+    }
+}
+
+/// SageMaker endpoints for the models; unset = the native model from the store (else heuristics).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModelEndpoints {
+    pub creative_scorer: Option<String>,
+    pub bid_optimizer: Option<String>,
+}
+
+impl ModelEndpoints {
+    pub fn read(r: &mut Reader<'_>) -> Self {
+        let mut endpoint = |var: &'static str| {
+            let name = r.text(var)?;
+            // SageMaker's rule for endpoint names.
+            let ok = name.len() <= 63
+                && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && name.ends_with(|c: char| c.is_ascii_alphanumeric())
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            if !ok {
+                r.push(ConfigError::Invalid {
+                    var,
+                    value: format!("'{name}'"),
+                    expected: "expected a SageMaker endpoint name (letters, digits, '-', at most 63), e.g. linkedin-ads-bid-optimizer".into(),
+                });
+            }
+            Some(name)
+        };
+        Self {
+            creative_scorer: endpoint("CREATIVE_SCORER_ENDPOINT"),
+            bid_optimizer: endpoint("BID_OPTIMIZER_ENDPOINT"),
+        }
+    }
+
+    pub fn get(&self, kind: crate::model::ModelKind) -> Option<&str> {
+        match kind {
+            crate::model::ModelKind::CreativeScorer => self.creative_scorer.as_deref(),
+            crate::model::ModelKind::BidOptimizer => self.bid_optimizer.as_deref(),
+        }
     }
 }

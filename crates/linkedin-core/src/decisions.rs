@@ -168,6 +168,18 @@ pub struct CampaignEvidence {
     pub creatives: Vec<CreativeEvidence>,
     /// What the bid model needs; `None` without history.
     pub bid_context: Option<BidContext>,
+    /// The bid model's predictions at [`bid_candidates`]; `None`: no model, the pacing heuristic.
+    pub bid_predictions: Option<BidPredictions>,
+}
+
+/// Predicted clicks at candidate bids, from the bid optimizer model (native or endpoint). Computed
+/// before [`decide`], which stays pure and synchronous.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BidPredictions {
+    /// Which model, for the reason text.
+    pub model: String,
+    /// (bid, predicted clicks), in [`bid_candidates`] order.
+    pub points: Vec<(f64, f64)>,
 }
 
 /// Everything one run decides on.
@@ -255,12 +267,6 @@ impl Decision {
     }
 }
 
-/// Predicts a campaign-day's clicks from its bid features (the bid optimizer model).
-pub trait ClickModel {
-    fn predict_clicks(&self, ctx: &BidContext) -> f64;
-    fn name(&self) -> String;
-}
-
 fn in_cooldown(last: Option<NaiveDate>, as_of: NaiveDate, days: u32) -> Option<String> {
     let last = last?;
     let since = (as_of - last).num_days();
@@ -280,7 +286,7 @@ fn pct(v: Option<f64>) -> String {
 }
 
 /// Decides on every campaign and creative of `evidence`.
-pub fn decide(evidence: &Evidence, params: &Params, model: Option<&dyn ClickModel>) -> Vec<Decision> {
+pub fn decide(evidence: &Evidence, params: &Params) -> Vec<Decision> {
     // The prior comes from the whole account: a campaign with two creatives says little about spread.
     let observations: Vec<(u64, u64)> = evidence
         .campaigns
@@ -293,7 +299,7 @@ pub fn decide(evidence: &Evidence, params: &Params, model: Option<&dyn ClickMode
     let mut out = Vec::new();
     for campaign in &evidence.campaigns {
         let mut decisions = creative_decisions(campaign, evidence.as_of, params, prior);
-        decisions.extend(campaign_decisions(campaign, evidence.as_of, params, model, &decisions));
+        decisions.extend(campaign_decisions(campaign, evidence.as_of, params, &decisions));
         if let Some(why) = &evidence.stale {
             for d in decisions.iter_mut().filter(|d| d.skipped.is_none() && d.action.writes()) {
                 d.skipped = Some(format!("stale data: {why}"));
@@ -487,35 +493,42 @@ fn pause_reviews(campaign: &CampaignEvidence, as_of: NaiveDate, params: &Params,
     reviews.into_iter().map(|(d, _)| d).collect()
 }
 
-/// The bid a campaign should have: the model's best candidate, or the pacing heuristic.
-fn bid_decision(
-    campaign: &CampaignEvidence,
-    as_of: NaiveDate,
-    params: &Params,
-    model: Option<&dyn ClickModel>,
-) -> Option<Decision> {
-    let t = &params.thresholds;
+/// The current bid and the range one run may move it in: one step either way, never below MIN_BID
+/// nor (for CPC) above MAX_CPC; a bid already outside those bounds moves toward them by at most one
+/// step, never jumps (a CPM bid is per 1000 impressions and has no CPC ceiling).
+fn bid_bounds(campaign: &CampaignEvidence, params: &Params) -> Option<(f64, f64, f64)> {
     let g = &params.guardrails;
     let bid = f(campaign.bid?);
-    let entity = Entity::Campaign { id: campaign.id };
-    // One step either way, never below MIN_BID nor (for CPC) above MAX_CPC; a bid already outside those
-    // bounds moves toward them by at most one step, never jumps (a CPM bid is per 1000 impressions and
-    // has no CPC ceiling).
-    let ceiling = if campaign.is_cpm { f64::INFINITY } else { t.max_cpc };
+    let ceiling = if campaign.is_cpm { f64::INFINITY } else { params.thresholds.max_cpc };
     let lo = (bid * (1.0 - g.max_bid_step)).max(g.min_bid.min(bid));
     let hi = (bid * (1.0 + g.max_bid_step)).min(ceiling.max(bid)).max(lo);
-    let (target, reason) = match (model, &campaign.bid_context) {
-        (Some(m), Some(ctx)) => {
-            let steps = 8;
-            let mut best = (bid.clamp(lo, hi), m.predict_clicks(&ctx.with_bid(bid.clamp(lo, hi))));
-            for k in 0..=steps {
-                let candidate = lo + (hi - lo) * k as f64 / steps as f64;
-                let clicks = m.predict_clicks(&ctx.with_bid(candidate));
+    Some((bid, lo, hi))
+}
+
+/// The bids a model scores for a campaign: the current one (within bounds) first, then 9 evenly
+/// spaced across the allowed range. Empty without a bid.
+pub fn bid_candidates(campaign: &CampaignEvidence, params: &Params) -> Vec<f64> {
+    let Some((bid, lo, hi)) = bid_bounds(campaign, params) else { return Vec::new() };
+    const STEPS: usize = 8;
+    std::iter::once(bid.clamp(lo, hi)).chain((0..=STEPS).map(|k| lo + (hi - lo) * k as f64 / STEPS as f64)).collect()
+}
+
+/// The bid a campaign should have: the model's best candidate, or the pacing heuristic.
+fn bid_decision(campaign: &CampaignEvidence, as_of: NaiveDate, params: &Params) -> Option<Decision> {
+    let t = &params.thresholds;
+    let g = &params.guardrails;
+    let (bid, lo, hi) = bid_bounds(campaign, params)?;
+    let entity = Entity::Campaign { id: campaign.id };
+    let (target, reason) = match &campaign.bid_predictions {
+        Some(p) if !p.points.is_empty() => {
+            // The first point is the current bid: another must beat it to move.
+            let mut best = p.points[0];
+            for &(candidate, clicks) in &p.points[1..] {
                 if clicks > best.1 + 1e-9 {
                     best = (candidate, clicks);
                 }
             }
-            (best.0, format!("{} predicts {:.1} clicks at ${:.2}", m.name(), best.1, best.0))
+            (best.0, format!("{} predicts {:.1} clicks at ${:.2}", p.model, best.1, best.0))
         }
         _ => {
             let spend = campaign.totals.cost();
@@ -556,13 +569,12 @@ fn campaign_decisions(
     campaign: &CampaignEvidence,
     as_of: NaiveDate,
     params: &Params,
-    model: Option<&dyn ClickModel>,
     creative_decisions: &[Decision],
 ) -> Vec<Decision> {
     if !campaign.active || campaign.totals.impressions == 0 {
         return Vec::new();
     }
-    let mut out: Vec<Decision> = bid_decision(campaign, as_of, params, model).into_iter().collect();
+    let mut out: Vec<Decision> = bid_decision(campaign, as_of, params).into_iter().collect();
     // Scale a campaign with a winner whose budget is the limit, up to MAX_DAILY_BUDGET.
     let has_winner = creative_decisions.iter().any(|d| d.action == Action::FlagWinner);
     if let (true, Some(budget), Some(max)) = (has_winner, campaign.daily_budget, params.guardrails.max_daily_budget) {
@@ -621,11 +633,12 @@ mod tests {
             last_changed: None,
             creatives,
             bid_context: None,
+            bid_predictions: None,
         }
     }
 
     fn run(campaigns: Vec<CampaignEvidence>, params: &Params) -> Vec<Decision> {
-        decide(&Evidence { as_of: day("2026-11-23"), stale: None, campaigns }, params, None)
+        decide(&Evidence { as_of: day("2026-11-23"), stale: None, campaigns }, params)
     }
 
     fn of(ds: &[Decision], id: u64) -> &Decision {
@@ -710,7 +723,7 @@ mod tests {
             stale: Some("the newest pull is 3 days old".into()),
             campaigns: vec![campaign(vec![creative(1, 50_000, 150), creative(2, 5000, 200)])],
         };
-        let ds = decide(&evidence, &p, None);
+        let ds = decide(&evidence, &p);
         assert!(ds.iter().all(|d| !d.is_write()), "{ds:?}");
         assert!(of(&ds, 1).skipped.as_deref().unwrap().contains("stale data"));
     }
@@ -781,7 +794,7 @@ mod tests {
             stale: Some("no pull".into()),
             campaigns: vec![campaign([actives(), vec![paused(3, 30_000, 200)]].concat())],
         };
-        assert!(of(&decide(&stale, &p, None), 3).skipped.as_deref().unwrap().starts_with("stale data"));
+        assert!(of(&decide(&stale, &p), 3).skipped.as_deref().unwrap().starts_with("stale data"));
     }
 
     fn bid_of(ds: &[Decision]) -> &Decision {
@@ -813,42 +826,37 @@ mod tests {
         assert_eq!(bid_of(&ds).action, Action::SetBid { from: usd(7.5), to: usd(8.0) });
     }
 
-    struct Peak(f64);
-    impl ClickModel for Peak {
-        fn predict_clicks(&self, ctx: &BidContext) -> f64 {
-            100.0 - (ctx.bid - self.0).powi(2)
-        }
-        fn name(&self) -> String {
-            "peak".into()
-        }
-    }
-
     #[test]
-    fn a_click_model_picks_the_best_candidate_inside_the_step() {
+    fn a_bid_model_picks_the_best_candidate_inside_the_step() {
         let p = Params::default();
-        let mut c = campaign(vec![creative(1, 10_000, 70)]);
-        c.bid_context = Some(BidContext {
-            date: day("2026-11-23"),
-            bid: 5.0,
-            daily_budget: Some(1000.0),
-            is_cpm: false,
-            active_creatives: 1,
-            trailing: Default::default(),
-        });
+        let c = campaign(vec![creative(1, 10_000, 70)]);
+        let candidates = bid_candidates(&c, &p);
+        assert_eq!(candidates.len(), 10);
+        assert_eq!((candidates[0], candidates[1], candidates[9]), (5.0, 4.0, 6.0), "current first, then ±20%");
+        // A model whose predicted clicks peak at `m`.
         let ev = |m: f64| {
-            decide(&Evidence { as_of: day("2026-11-23"), stale: None, campaigns: vec![c.clone()] }, &p, Some(&Peak(m)))
+            let mut c = c.clone();
+            let points = candidates.iter().map(|b| (*b, 100.0 - (b - m).powi(2))).collect();
+            c.bid_predictions = Some(BidPredictions { model: "peak".into(), points });
+            decide(&Evidence { as_of: day("2026-11-23"), stale: None, campaigns: vec![c] }, &p)
         };
         assert_eq!(
             bid_of(&ev(4.0)).action,
             Action::SetBid { from: Decimal::from(5), to: usd(4.0) },
             "the peak, inside ±20%"
         );
+        assert!(bid_of(&ev(4.0)).reason.starts_with("peak predicts 100.0 clicks at $4.00"));
         assert_eq!(bid_of(&ev(1.0)).action, Action::SetBid { from: Decimal::from(5), to: usd(4.0) }, "capped at -20%");
         assert!(bid_of(&ev(5.3)).skipped.as_deref().unwrap().starts_with("dead band"), "$5.25 is within the dead band");
         assert!(
             ev(5.1).iter().all(|d| !matches!(d.action, Action::SetBid { .. })),
             "the current bid is best: no decision"
         );
+        // A prediction outside the range (a bad endpoint answer) is still clamped to the step.
+        let mut wild = c.clone();
+        wild.bid_predictions = Some(BidPredictions { model: "wild".into(), points: vec![(5.0, 1.0), (50.0, 1e9)] });
+        let ds = decide(&Evidence { as_of: day("2026-11-23"), stale: None, campaigns: vec![wild] }, &p);
+        assert_eq!(bid_of(&ds).action, Action::SetBid { from: Decimal::from(5), to: usd(6.0) });
     }
 
     #[test]
@@ -916,10 +924,16 @@ mod tests {
                 c.bid = Some(usd(0.5 + rng.f64() * 30.0));
                 c.is_cpm = rng.bool();
                 c.daily_budget = rng.bool().then(|| usd(10.0 + rng.f64() * 1000.0));
+                if rng.bool() {
+                    let points = bid_candidates(&c, &p)
+                        .into_iter()
+                        .map(|b| (b * (0.5 + rng.f64()), rng.f64() * 100.0))
+                        .collect();
+                    c.bid_predictions = Some(BidPredictions { model: "random".into(), points });
+                }
                 campaigns.push(c);
             }
-            let ds =
-                decide(&Evidence { as_of: day("2026-11-23"), stale: None, campaigns: campaigns.clone() }, &p, None);
+            let ds = decide(&Evidence { as_of: day("2026-11-23"), stale: None, campaigns: campaigns.clone() }, &p);
             for c in &campaigns {
                 let active = c.creatives.iter().filter(|x| x.active).count();
                 let paused = ds

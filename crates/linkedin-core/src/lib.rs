@@ -17,6 +17,7 @@ pub mod ids;
 pub mod layout;
 pub mod linkedin;
 pub mod metrics;
+pub mod model;
 pub mod money;
 pub mod notify;
 pub mod performance;

@@ -2,7 +2,9 @@
 //! guardrails, dry-run, and where performance comes from and the report goes.
 
 use linkedin_core::CampaignId;
-use linkedin_core::config::{AthenaConfig, ConfigErrors, Env, LinkedInConfig, Reader, StorageConfig, campaign_ids};
+use linkedin_core::config::{
+    AthenaConfig, ConfigErrors, Env, LinkedInConfig, ModelEndpoints, Reader, StorageConfig, campaign_ids,
+};
 use linkedin_core::decisions::{Params, Policy};
 use linkedin_core::notify::NotifyConfig;
 
@@ -13,6 +15,7 @@ pub struct OptimizerConfig {
     pub campaign_ids: Vec<CampaignId>,
     pub athena: Option<AthenaConfig>,
     pub notify: NotifyConfig,
+    pub models: ModelEndpoints,
     pub settings: Settings,
 }
 
@@ -86,6 +89,7 @@ impl OptimizerConfig {
         let campaign_ids = campaign_ids(&mut r);
         let athena = AthenaConfig::read(&mut r);
         let notify = NotifyConfig::read(&mut r);
+        let models = ModelEndpoints::read(&mut r);
         let settings = Settings::read(&mut r);
         r.finish(|| Self {
             storage: storage.expect("no error means storage was read"),
@@ -93,6 +97,7 @@ impl OptimizerConfig {
             campaign_ids,
             athena,
             notify,
+            models,
             settings,
         })
     }

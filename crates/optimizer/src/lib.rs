@@ -36,7 +36,8 @@ impl Optimizer {
             metrics: linkedin_aws::metrics_sink(&cfg.storage),
             settings: cfg.settings,
             campaign_ids: cfg.campaign_ids.clone(),
-            click_model: None,
+            bid_endpoint: linkedin_aws::endpoint_predictor(&cfg.models, linkedin_core::model::ModelKind::BidOptimizer)
+                .await,
         }
     }
 }

@@ -68,7 +68,7 @@ pub fn text(report: &OptimizeReport, decisions: &[Decision], settings: &Settings
                 writeln!(b, "  cost per conversion ${cpa:.2} (the last 7 days' conversions are still being restated)");
         }
     }
-    let _ = writeln!(b, "Policy: {policy}.");
+    let _ = writeln!(b, "Policy: {policy}. Bids: {}.", report.bid_model);
     if let Some(s) = &report.stale {
         let _ = writeln!(b, "\nNO CHANGES MADE: {s}");
     }

@@ -6,13 +6,14 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use linkedin_core::bid_features::{BidContext, TRAILING_DAYS, Trailing};
 use linkedin_core::decisions::{
-    self, Action, CampaignEvidence, ClickModel, CreativeEvidence, Decision, Entity, Evidence, PauseReview,
+    self, Action, BidPredictions, CampaignEvidence, CreativeEvidence, Decision, Entity, Evidence, PauseReview,
 };
 use linkedin_core::layout::{self, RunId};
 use linkedin_core::linkedin::LinkedInClient;
 use linkedin_core::linkedin::campaigns::{Campaign, CampaignStatus};
 use linkedin_core::linkedin::creatives::{Creative, CreativeStatus};
 use linkedin_core::metrics::{MetricSet, MetricsSink};
+use linkedin_core::model::{Heuristic, ModelKind, NativePredictor, Predictor};
 use linkedin_core::money::Money;
 use linkedin_core::notify::Notifier;
 use linkedin_core::performance::{CampaignDay, DateWindow, PerformanceSource, Totals};
@@ -36,8 +37,9 @@ pub struct Optimizer {
     pub settings: Settings,
     /// Empty: every ACTIVE campaign of the account.
     pub campaign_ids: Vec<CampaignId>,
-    /// The bid optimizer model, when one is trained; else the pacing heuristic.
-    pub click_model: Option<Arc<dyn ClickModel + Send + Sync>>,
+    /// The bid optimizer's SageMaker endpoint (`BID_OPTIMIZER_ENDPOINT`); `None`: the native model in
+    /// the store, read at each run so a newly trained one is picked up, else the pacing heuristic.
+    pub bid_endpoint: Option<Arc<dyn Predictor>>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -59,6 +61,8 @@ pub struct OptimizeReport {
     pub dry_run: bool,
     pub window: Option<DateWindow>,
     pub stale: Option<String>,
+    /// What set the bids: a model (native or endpoint) or the pacing heuristic.
+    pub bid_model: String,
     pub counts: Counts,
     pub spend_usd: Decimal,
     pub impressions: u64,
@@ -135,6 +139,7 @@ impl Optimizer {
             dry_run,
             window: None,
             stale: None,
+            bid_model: String::new(),
             counts: Counts::default(),
             spend_usd: Decimal::ZERO,
             impressions: 0,
@@ -147,9 +152,9 @@ impl Optimizer {
             lines: Vec::new(),
         };
         let decisions = match self.gather(clock, &mut report).await {
-            Ok((evidence, campaigns, creatives)) => {
-                let model = self.click_model.as_deref().map(|m| m as &dyn ClickModel);
-                let decisions = decisions::decide(&evidence, &self.settings.params, model);
+            Ok((mut evidence, campaigns, creatives)) => {
+                self.predict_bids(&mut evidence, &mut report).await;
+                let decisions = decisions::decide(&evidence, &self.settings.params);
                 self.act(clock, &decisions, &campaigns, &creatives, &mut report).await;
                 decisions
             }
@@ -192,6 +197,65 @@ impl Optimizer {
             .property("DryRun", dry_run);
         self.metrics.emit(&m);
         report
+    }
+
+    /// The bid model: the endpoint, else the native model in the store, else the heuristic. A broken
+    /// model file is reported and the heuristic used: it is what runs without a model anyway.
+    async fn bid_model(&self, report: &mut OptimizeReport) -> Arc<dyn Predictor> {
+        if let Some(endpoint) = &self.bid_endpoint {
+            return endpoint.clone();
+        }
+        match NativePredictor::load(self.store.as_ref(), ModelKind::BidOptimizer).await {
+            Ok(Some(native)) => Arc::new(native),
+            Ok(None) => Arc::new(Heuristic { kind: ModelKind::BidOptimizer }),
+            Err(e) => {
+                report.failures.push(format!("{e}; bids follow the pacing heuristic today"));
+                Arc::new(Heuristic { kind: ModelKind::BidOptimizer })
+            }
+        }
+    }
+
+    /// Scores every campaign's candidate bids in one batch (one endpoint call, not one per bid) and
+    /// attaches them to the evidence; on any failure the bids follow the pacing heuristic.
+    async fn predict_bids(&self, evidence: &mut Evidence, report: &mut OptimizeReport) {
+        let model = self.bid_model(report).await;
+        report.bid_model = model.describe();
+        let mut rows = Vec::new();
+        let mut spans = Vec::new();
+        for (i, c) in evidence.campaigns.iter().enumerate() {
+            let Some(ctx) = &c.bid_context else { continue };
+            let candidates = decisions::bid_candidates(c, &self.settings.params);
+            rows.extend(candidates.iter().map(|b| ctx.with_bid(*b).features().values()));
+            spans.push((i, candidates));
+        }
+        if rows.is_empty() {
+            return;
+        }
+        let predictions = match model.predict(&rows).await {
+            Ok(Some(p)) if p.len() == rows.len() && p.iter().all(|v| v.is_finite()) => p,
+            Ok(None) => return,
+            Ok(Some(p)) => {
+                report.failures.push(format!(
+                    "{}: {} predictions (or a non-finite one) for {} rows; bids follow the pacing heuristic today",
+                    model.describe(),
+                    p.len(),
+                    rows.len()
+                ));
+                report.bid_model = Heuristic { kind: ModelKind::BidOptimizer }.describe();
+                return;
+            }
+            Err(e) => {
+                report.failures.push(format!("{e}; bids follow the pacing heuristic today"));
+                report.bid_model = Heuristic { kind: ModelKind::BidOptimizer }.describe();
+                return;
+            }
+        };
+        let mut next = predictions.into_iter();
+        let name = model.describe();
+        for (i, candidates) in spans {
+            let points = candidates.into_iter().zip(next.by_ref()).collect();
+            evidence.campaigns[i].bid_predictions = Some(BidPredictions { model: name.clone(), points });
+        }
     }
 
     /// The evidence, with the live campaigns and creatives it came from (the "before" states).
@@ -299,6 +363,7 @@ impl Optimizer {
                 last_changed: history.get(&Entity::Campaign { id: campaign.id }).copied(),
                 creatives: mine,
                 bid_context,
+                bid_predictions: None,
             });
         }
         let campaigns = campaigns.into_iter().map(|c| (c.id, c)).collect();

@@ -177,3 +177,46 @@ async fn revive_resumes_its_own_pauses_once_restated_and_leaves_ones_touched_sin
     assert_eq!(w.sb.with(|s| s.market.creative(touched.0).unwrap().intended_status.clone()), "PAUSED");
     assert!(String::from_utf8(out.lock().unwrap().clone()).unwrap().contains("1 resumed"));
 }
+
+/// A bid model whose clicks peak just under `peak` (one stump on `bid`), in the export format.
+fn stump_model(peak: f64) -> Vec<u8> {
+    let features: Vec<&str> = linkedin_core::model::ModelKind::BidOptimizer.features();
+    serde_json::json!({
+        "format": "linkedin-ads-trees", "format_version": 1, "model": "bid_optimizer",
+        "estimator": "GradientBoostingRegressor", "target": "clicks", "features": features,
+        "combine": "sum", "base_score": 20.0, "learning_rate": 1.0,
+        "trees": [{"children_left": [1, -1, -1], "children_right": [2, -1, -1], "feature": [0, -2, -2],
+                   "threshold": [peak, -2.0, -2.0], "value": [0.0, 5.0, -5.0]}],
+        "training_rows": 120
+    })
+    .to_string()
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn a_trained_bid_model_in_the_store_sets_the_bids_and_a_broken_one_falls_back_loudly() {
+    let w = world(4).await;
+    let clock = w.at(4, 0);
+    let bid_now = w.sb.with(|s| s.market.campaigns().next().unwrap().bid.0) as f64 / 1e6;
+    // More clicks at or under 90% of today's bid: the model moves the bid down one notch of its range.
+    w.store.put("models/bid_optimizer/model.json", stump_model(bid_now * 0.9), "application/json").await.unwrap();
+    let (o, out) = optimizer(&w, eager(true));
+    let report = o.run(clock).await;
+    assert!(report.succeeded(), "{:?}", report.failures);
+    assert!(report.bid_model.starts_with("native model"), "{}", report.bid_model);
+    let bid = report.lines.iter().find(|l| matches!(l.action, Action::SetBid { .. })).expect("a bid decision");
+    let Action::SetBid { to, .. } = bid.action else { unreachable!() };
+    let to: f64 = to.to_string().parse().unwrap();
+    assert!(to <= bid_now * 0.9 + 0.005 && to >= bid_now * 0.8 - 0.005, "{to} vs {bid_now}: {bid:?}");
+    assert!(bid.reason.contains("predicts 25.0 clicks"), "{}", bid.reason);
+    assert!(String::from_utf8(out.lock().unwrap().clone()).unwrap().contains("Bids: native model"));
+
+    w.store
+        .put("models/bid_optimizer/model.json", b"{\"format\": \"onnx\"}".to_vec(), "application/json")
+        .await
+        .unwrap();
+    let report = o.run(w.at(4, 1)).await;
+    assert!(report.failures[0].contains("models/bid_optimizer/model.json"), "{:?}", report.failures);
+    assert!(report.bid_model.starts_with("heuristic"), "{}", report.bid_model);
+    assert!(report.lines.iter().any(|l| l.reason.contains("budget")), "the pacing heuristic decided");
+}

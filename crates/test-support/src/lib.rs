@@ -75,6 +75,10 @@ impl Moto {
         aws_sdk_athena::Client::new(&self.sdk_config().await)
     }
 
+    pub async fn sagemaker_runtime(&self) -> aws_sdk_sagemakerruntime::Client {
+        aws_sdk_sagemakerruntime::Client::new(&self.sdk_config().await)
+    }
+
     pub async fn sns(&self) -> aws_sdk_sns::Client {
         aws_sdk_sns::Client::new(&self.sdk_config().await)
     }

@@ -125,7 +125,7 @@ pub fn optimizer(w: &World, settings: Settings) -> (Optimizer, Arc<Mutex<Vec<u8>
         metrics: Arc::new(EmfWriter::new(SharedBuffer::default())),
         settings,
         campaign_ids: Vec::new(),
-        click_model: None,
+        bid_endpoint: None,
     };
     (o, out)
 }
