@@ -7,7 +7,7 @@ PY    := $(VENV)/bin/python
 export MOTO_SERVER := $(abspath $(VENV))/bin/moto_server
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: test demo venv fmt-check clippy cargo-test py-test fmt clean
+.PHONY: test demo train venv fmt-check clippy cargo-test py-test fmt clean
 
 ## test: fmt check, clippy, every Rust test (moto included), the Python tests
 test: venv fmt-check clippy cargo-test py-test
@@ -17,6 +17,16 @@ test: venv fmt-check clippy cargo-test py-test
 demo:
 	cargo build --locked -p cli
 	./target/debug/linkedin-ads --data-dir data/demo demo $(DEMO_ARGS)
+
+## train: fit both models on the training sets in TRAIN_DATA (default data/demo, run `make demo` first)
+## into data/models/ and TRAIN_DATA/models/; then `make demo DEMO_ARGS="--models data/models"` uses them
+TRAIN_DATA ?= data/demo
+train: venv
+	for model in creative_scorer bid_optimizer; do \
+	  $(PY) sagemaker/train_$$model.py --train $(TRAIN_DATA)/processed/training/$$model \
+	    --model-dir data/models/$$model --output-data-dir data/models/$$model/output || exit 1; \
+	  mkdir -p $(TRAIN_DATA)/models/$$model && cp data/models/$$model/*.* $(TRAIN_DATA)/models/$$model/; \
+	done
 
 ## venv: the Python tools the tests need, in .venv/
 venv: $(VENV)/.installed

@@ -120,6 +120,10 @@ struct DemoArgs {
     /// The optimizer's decision policy (default: DECISION_POLICY's default, bayesian).
     #[arg(long, value_name = "POLICY", value_parser = ["bayesian", "threshold"])]
     policy: Option<String>,
+    /// Trained models to run with (the folder `make train` writes, data/models): copied into the data
+    /// folder's models/, where the optimizer finds them. Default: none, the heuristics.
+    #[arg(long, value_name = "DIR")]
+    models: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -346,6 +350,7 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
                     "threshold" => linkedin_core::decisions::Policy::Threshold,
                     _ => linkedin_core::decisions::Policy::Bayesian,
                 }),
+                models: args.models,
             };
             let report = demo::run(&opts).await.context("the demo could not run")?;
             if args.json {

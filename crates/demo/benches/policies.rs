@@ -35,6 +35,7 @@ async fn main() {
                 data_dir: dir.path().join("demo"),
                 progress: false,
                 policy: Some(policy),
+                models: None,
             };
             let report = demo::run(&opts).await.expect("the demo runs");
             assert!(report.succeeded(), "{scenario}/{name} failed");

@@ -25,6 +25,7 @@ use linkedin_core::linkedin::auth::{TokenProvider, TokenSource};
 use linkedin_core::linkedin::retry::RetryPolicy;
 use linkedin_core::linkedin::{ClientStats, DEFAULT_API_VERSION, LinkedInClient, http_client};
 use linkedin_core::metrics::EmfFile;
+use linkedin_core::model::ModelKind;
 use linkedin_core::secrets::{DirSecretStore, SecretStore};
 use linkedin_core::store::{LocalStore, ObjectStore};
 use linkedin_core::{AccountId, RunClock};
@@ -56,6 +57,9 @@ pub struct DemoOptions {
     pub progress: bool,
     /// The optimizer's decision policy; default: the configuration's default (bayesian).
     pub policy: Option<linkedin_core::decisions::Policy>,
+    /// Trained models (`<dir>/<model>/model.json`, as `make train` writes them) copied into the data
+    /// folder's `models/` before the first day, where the jobs look for them.
+    pub models: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +73,8 @@ pub enum DemoError {
          its own, e.g. --data-dir data/demo"
     )]
     NotADemoDir(String),
+    #[error("--models {0}: no creative_scorer/model.json nor bid_optimizer/model.json in it; run `make train` first")]
+    NoModels(String),
     #[error("cannot prepare {path}: {source}")]
     Io { path: String, source: std::io::Error },
     #[error("cannot start the sandbox: {0}")]
@@ -114,6 +120,35 @@ impl DemoReport {
     pub fn succeeded(&self) -> bool {
         self.failed_runs.is_empty() && self.reconciliation.matches()
     }
+}
+
+/// Copies each `<from>/<model>/` folder's files into `<to>/<model>/`; a folder without a model is an
+/// error naming it (a typo would otherwise silently give a demo without models).
+fn install_models(from: &Path, to: &Path) -> Result<(), DemoError> {
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| DemoError::Io { path, source }
+    };
+    let mut found = 0;
+    for kind in [ModelKind::CreativeScorer, ModelKind::BidOptimizer] {
+        let src = from.join(kind.name());
+        if !src.join("model.json").is_file() {
+            continue;
+        }
+        let dst = to.join(kind.name());
+        std::fs::create_dir_all(&dst).map_err(io(&dst))?;
+        for e in std::fs::read_dir(&src).map_err(io(&src))? {
+            let path = e.map_err(io(&src))?.path();
+            if path.is_file() {
+                std::fs::copy(&path, dst.join(path.file_name().expect("a file has a name"))).map_err(io(&path))?;
+            }
+        }
+        found += 1;
+    }
+    if found == 0 {
+        return Err(DemoError::NoModels(from.display().to_string()));
+    }
+    Ok(())
 }
 
 /// Empties `dir` if it is a demo folder (or empty, or missing) and marks it as one.
@@ -166,6 +201,9 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport, DemoError> {
     }
     let scenario = Arc::new(scenario);
     prepare_dir(&opts.data_dir)?;
+    if let Some(models) = &opts.models {
+        install_models(models, &opts.data_dir.join("models"))?;
+    }
 
     let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     let sb = SandboxServer::start(scenario.clone(), loopback).await.map_err(DemoError::Server)?;

@@ -60,7 +60,11 @@ pub fn feature_rows(text: &str, features: &[String]) -> Result<Vec<Vec<f64>>, Cs
                 .iter()
                 .map(|&c| {
                     let cell = cells[c].trim();
-                    cell.parse::<f64>().map_err(|_| err(format!("column {} is '{cell}', not a number", header[c])))
+                    // scikit-learn's gradient boosting refuses NaN too: a missing value is an error, never a guess.
+                    cell.parse::<f64>()
+                        .ok()
+                        .filter(|v| v.is_finite())
+                        .ok_or_else(|| err(format!("column {} is '{cell}', not a finite number", header[c])))
                 })
                 .collect()
         })
@@ -84,7 +88,8 @@ mod tests {
             CsvError::MissingColumns { missing: names(&["c"]), found: names(&["id", "b", "a", "target"]) }
         );
         let err = feature_rows("a,b\n1,2\n3,oops\n", &names(&["a", "b"])).unwrap_err().to_string();
-        assert_eq!(err, "line 3: column b is 'oops', not a number");
+        assert_eq!(err, "line 3: column b is 'oops', not a finite number");
+        assert!(feature_rows("a\nNaN\n", &names(&["a"])).unwrap_err().to_string().contains("'NaN'"));
         assert!(
             feature_rows("a,b\n1\n", &names(&["a"])).unwrap_err().to_string().contains("1 fields, the header has 2")
         );
