@@ -10,34 +10,40 @@ use std::time::Instant;
 use linkedin_core::model::{ModelKind, TreeEnsemble};
 use serde_json::json;
 
-/// A full binary tree of `depth` over `features` inputs, split thresholds in 0..1, in scikit-learn's
-/// depth-first node order.
-fn full_tree(rng: &mut fastrand::Rng, depth: u32, features: usize) -> serde_json::Value {
-    let (mut left, mut right, mut feature, mut threshold, mut value) = (vec![], vec![], vec![], vec![], vec![]);
-    fn grow(
-        rng: &mut fastrand::Rng,
-        depth: u32,
-        features: usize,
-        arrays: &mut (&mut Vec<i64>, &mut Vec<i64>, &mut Vec<i64>, &mut Vec<f64>, &mut Vec<f64>),
-    ) -> i64 {
-        let id = arrays.0.len() as i64;
-        arrays.0.push(-1);
-        arrays.1.push(-1);
-        arrays.2.push(-2);
-        arrays.3.push(-2.0);
-        arrays.4.push(rng.f64());
+/// scikit-learn's node arrays of one tree.
+#[derive(Default)]
+struct Arrays {
+    left: Vec<i64>,
+    right: Vec<i64>,
+    feature: Vec<i64>,
+    threshold: Vec<f64>,
+    value: Vec<f64>,
+}
+
+impl Arrays {
+    /// Adds a subtree of `depth` in depth-first order and returns its root's id.
+    fn grow(&mut self, rng: &mut fastrand::Rng, depth: u32, features: usize) -> i64 {
+        let id = self.left.len();
+        self.left.push(-1);
+        self.right.push(-1);
+        self.feature.push(-2);
+        self.threshold.push(-2.0);
+        self.value.push(rng.f64());
         if depth > 0 {
-            arrays.2[id as usize] = rng.usize(0..features) as i64;
-            arrays.3[id as usize] = rng.f64();
-            let l = grow(rng, depth - 1, features, arrays);
-            let r = grow(rng, depth - 1, features, arrays);
-            arrays.0[id as usize] = l;
-            arrays.1[id as usize] = r;
+            self.feature[id] = rng.usize(0..features) as i64;
+            self.threshold[id] = rng.f64();
+            self.left[id] = self.grow(rng, depth - 1, features);
+            self.right[id] = self.grow(rng, depth - 1, features);
         }
-        id
+        id as i64
     }
-    grow(rng, depth, features, &mut (&mut left, &mut right, &mut feature, &mut threshold, &mut value));
-    json!({"children_left": left, "children_right": right, "feature": feature, "threshold": threshold, "value": value})
+}
+
+/// A full binary tree of `depth` over `features` inputs, split thresholds in 0..1.
+fn full_tree(rng: &mut fastrand::Rng, depth: u32, features: usize) -> serde_json::Value {
+    let mut a = Arrays::default();
+    a.grow(rng, depth, features);
+    json!({"children_left": a.left, "children_right": a.right, "feature": a.feature, "threshold": a.threshold, "value": a.value})
 }
 
 fn model(kind: ModelKind, trees: usize, depth: u32, combine: &str) -> TreeEnsemble {
