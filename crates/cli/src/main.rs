@@ -56,6 +56,15 @@ enum Command {
     #[command(after_long_help = env_help())]
     Process(RunArgs),
 
+    /// Write five new ad-copy variations from the winners, scored, into copy/pending/ for review.
+    ///
+    /// Picks the top creatives by weighted CTR over the last 28 days (at least 1000 impressions),
+    /// summarises their patterns, asks Claude (ANTHROPIC_API_KEY or ANTHROPIC_SECRET_NAME; without a
+    /// key, a labelled offline template generator) for one variation per angle, validates them
+    /// (LinkedIn's length limits, no duplicates, no invented numbers), scores them with the Creative
+    /// Scorer and saves copy/pending/dt=<day>/<batch>.json and .md. Nothing is published.
+    GenerateCopy(RunArgs),
+
     /// Pause losing creatives, flag and scale winners, adjust bids: within guardrails, logged, reported.
     ///
     /// Reads the last DECISION_WINDOW_DAYS days of performance (ending yesterday) and LinkedIn's live
@@ -91,8 +100,8 @@ enum Command {
     /// Run the pipeline on the local LinkedIn sandbox, day after simulated day.
     ///
     /// Starts the sandbox in-process on a loopback port, then replays the production schedule for
-    /// each simulated day (collector every 6 h, data processor, optimizer, copy generator on Mondays;
-    /// jobs not built yet are named and skipped), through the real HTTP client and the local backends.
+    /// each simulated day (collector every 6 h, data processor, optimizer, copy generator on Mondays),
+    /// through the real HTTP client and the local backends.
     /// Prints spend, results and CPA for this system, no optimization and the oracle, checks the
     /// collected data against the sandbox's ground truth, and writes an HTML report under
     /// DATA_DIR/reports/. The data folder (default data/demo) is emptied first. Needs no network.
@@ -267,6 +276,18 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             let config = ProcessorConfig::from_env(&env).context("cannot start the data processor")?;
             let processor = Processor::from_config(&config).await;
             let report = processor.run(args.clock()).await;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            eprintln!("{}", report.summary());
+            Ok(report.succeeded())
+        }
+        Command::GenerateCopy(args) => {
+            let config =
+                copy_generator::CopyGeneratorConfig::from_env(&env).context("cannot start the copy generator")?;
+            let generator = copy_generator::CopyGenerator::from_config(&config)
+                .await
+                .map_err(anyhow::Error::msg)
+                .context("cannot start the copy generator")?;
+            let report = generator.run(args.clock()).await;
             println!("{}", serde_json::to_string_pretty(&report)?);
             eprintln!("{}", report.summary());
             Ok(report.succeeded())

@@ -139,13 +139,6 @@ pub fn render(report: &DemoReport, truth: &GroundTruth, system: &Market) -> Stri
         report.start,
         report.end.pred_opt().unwrap_or(report.end)
     );
-    if !report.missing_jobs.is_empty() {
-        body.push_str("<p class=note>Not run yet: ");
-        let names: Vec<String> =
-            report.missing_jobs.iter().map(|(j, why)| format!("<b>{}</b> {}", j.name(), escape(why))).collect();
-        body.push_str(&names.join("; "));
-        body.push_str(".</p>");
-    }
     let _ = write!(body, "<h2>Results by policy</h2><pre>{}</pre>", escape(&summary::table(&report.policies)));
     body.push_str(
         "<p>Conversions count every conversion the period's clicks produce, including those LinkedIn reports later. \

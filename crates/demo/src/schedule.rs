@@ -25,16 +25,6 @@ impl Job {
         }
     }
 
-    /// `None` when the job is built; otherwise what is missing, for the demo to say so.
-    pub fn missing(self) -> Option<&'static str> {
-        match self {
-            Job::Collector => None,
-            Job::DataProcessor => None,
-            Job::Optimizer => None,
-            Job::CopyGenerator => Some("not built yet (issue 7: copy generator)"),
-        }
-    }
-
     pub fn schedule(self) -> &'static str {
         match self {
             Job::Collector => "every 6 h (00:00, 06:00, 12:00, 18:00 UTC)",

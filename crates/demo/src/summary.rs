@@ -184,9 +184,6 @@ pub fn text(report: &crate::DemoReport) -> String {
         out.push_str(&format!("  {} at {}: {}\n", f.job.name(), f.at, f.summary));
     }
     out.push_str(&format!("Actions written to LinkedIn: {}\n", report.actions.len()));
-    for (job, why) in &report.missing_jobs {
-        out.push_str(&format!("Not run: {} {why}\n", job.name()));
-    }
     out.push_str(&format!("Report: {}\n", report.html_report.display()));
     out
 }

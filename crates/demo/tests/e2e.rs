@@ -24,8 +24,8 @@ async fn the_demo_collects_exactly_what_the_market_delivered() {
     assert!(report.succeeded(), "{}", demo::summary::text(&report));
     assert_eq!(
         report.job_runs,
-        3 * (4 + 1 + 1) + 1,
-        "four pulls, the data processor and the optimizer a day, and the closing pull"
+        3 * (4 + 1 + 1) + 1 + 1,
+        "four pulls, the data processor and the optimizer a day, the copy generator on the Monday, and the closing pull"
     );
     assert!(report.api.retries > 0, "the smoke scenario injects faults: {:?}", report.api);
 
@@ -106,4 +106,24 @@ async fn it_refuses_to_empty_a_folder_that_is_not_its_own() {
     std::fs::write(own.path().join("stale.txt"), "x").unwrap();
     demo::run(&options(own.path(), None)).await.unwrap();
     assert!(!own.path().join("stale.txt").exists());
+}
+
+#[tokio::test]
+async fn the_copy_generator_queues_five_valid_scored_variations_on_mondays() {
+    let dir = tempfile::tempdir().unwrap();
+    // 2026-10-05 is a Monday: day 1 has no winner yet (skipped, not failed), day 8 writes a batch.
+    let report = demo::run(&DemoOptions { days: Some(8), ..options(dir.path(), None) }).await.unwrap();
+    assert!(report.succeeded(), "{}", demo::summary::text(&report));
+    let week2 = dir.path().join("copy/pending/dt=2026-10-12");
+    let files: Vec<_> = std::fs::read_dir(&week2).unwrap().map(|e| e.unwrap().path()).collect();
+    let json = files.iter().find(|p| p.extension().is_some_and(|e| e == "json")).expect("a batch");
+    assert!(files.iter().any(|p| p.extension().is_some_and(|e| e == "md")), "and its Markdown");
+    let batch: copy_generator::Batch = serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
+    assert!(batch.generator.starts_with("offline templates"), "labelled: {}", batch.generator);
+    assert_eq!(batch.variations.len(), 5);
+    let variations: Vec<_> = batch.variations.iter().map(|v| v.variation.clone()).collect();
+    assert!(copy_generator::validate::validate(&variations, &batch.brief).is_empty());
+    let ctrs: Vec<f64> = batch.variations.iter().map(|v| v.predicted_ctr.expect("scored")).collect();
+    assert!(ctrs.windows(2).all(|w| w[0] >= w[1]), "best first: {ctrs:?}");
+    assert!(!std::path::Path::new(&dir.path().join("copy/pending/dt=2026-10-05")).exists());
 }

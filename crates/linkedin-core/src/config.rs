@@ -193,6 +193,26 @@ pub const VARS: &[VarDoc] = &[
         meaning: "how long one Athena query may run before the job gives up (10-3600)",
     },
     VarDoc {
+        name: "ANTHROPIC_API_KEY",
+        default: "-",
+        meaning: "Claude API key for the copy generator (local runs); unset with ANTHROPIC_SECRET_NAME unset = the offline generator",
+    },
+    VarDoc {
+        name: "ANTHROPIC_SECRET_NAME",
+        default: "-",
+        meaning: "secret holding the Claude API key (Secrets Manager, or a file under SECRETS_DIR): the key, or JSON with api_key",
+    },
+    VarDoc {
+        name: "ANTHROPIC_BASE_URL",
+        default: "https://api.anthropic.com",
+        meaning: "Anthropic API base; the client appends /v1/messages",
+    },
+    VarDoc {
+        name: "ANTHROPIC_MODEL",
+        default: "claude-sonnet-4-5",
+        meaning: "the Claude model that writes the variations",
+    },
+    VarDoc {
         name: "CREATIVE_SCORER_ENDPOINT",
         default: "-",
         meaning: "SageMaker endpoint scoring ad copy; unset = the native model in models/creative_scorer/, else heuristics",

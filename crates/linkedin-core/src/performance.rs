@@ -19,11 +19,25 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{AccountId, CampaignId, CreativeId};
 
-/// An inclusive range of metric days. `from <= to` by construction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// An inclusive range of metric days. `from <= to` by construction (deserialising checks it too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "WindowFields")]
 pub struct DateWindow {
     from: NaiveDate,
     to: NaiveDate,
+}
+
+#[derive(Deserialize)]
+struct WindowFields {
+    from: NaiveDate,
+    to: NaiveDate,
+}
+
+impl TryFrom<WindowFields> for DateWindow {
+    type Error = String;
+    fn try_from(w: WindowFields) -> Result<Self, String> {
+        DateWindow::new(w.from, w.to).map_err(|e| e.to_string())
+    }
 }
 
 impl DateWindow {

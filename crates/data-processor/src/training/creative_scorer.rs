@@ -34,7 +34,7 @@ pub struct TrainingReport {
 /// (`dt=<day>/<run id>`, the run id starting with the pull time), so they are read newest first and
 /// reading stops once every wanted creative is found: the cost follows how recently the creatives were
 /// seen, not the length of the history.
-async fn latest_copies(
+pub async fn latest_copies(
     store: &dyn ObjectStore,
     wanted: &BTreeSet<CreativeId>,
     problems: &mut Vec<String>,

@@ -1,0 +1,80 @@
+//! The copy generator: studies the winning creatives, asks Claude (or, with no key, the offline
+//! generator) for five new variations, one per angle, validates and scores them, and queues them
+//! under `copy/pending/` for a human to approve.
+
+pub mod brief;
+pub mod claude;
+mod config;
+pub mod generator;
+pub mod offline;
+mod run;
+pub mod score;
+pub mod validate;
+pub mod variation;
+
+pub use config::{AnthropicConfig, AnthropicKey, CopyGeneratorConfig};
+pub use run::{Batch, CopyGenerator, CopyReport, PENDING_PREFIX, ScoredVariation, batch_key, markdown};
+
+use std::sync::Arc;
+
+use linkedin_aws::lambda::{self, ScheduledEvent};
+use linkedin_core::model::ModelKind;
+use linkedin_core::secrets::{DirSecretStore, SecretStore};
+
+/// The API key: the secret's value is the key itself, or JSON with `api_key`.
+async fn api_key(key: &AnthropicKey) -> Result<linkedin_core::Secret, String> {
+    let (store, name): (Arc<dyn SecretStore>, &str) = match key {
+        AnthropicKey::Env(k) => return Ok(k.clone()),
+        AnthropicKey::SecretsManager(name) => (
+            Arc::new(linkedin_aws::secrets_manager::SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(
+                linkedin_aws::aws_config().await,
+            ))),
+            name,
+        ),
+        AnthropicKey::SecretFile { dir, name } => (Arc::new(DirSecretStore::new(dir)), name),
+    };
+    let value = store.get_secret(name).await.map_err(|e| format!("ANTHROPIC_SECRET_NAME: {e}"))?;
+    let key = match serde_json::from_str::<serde_json::Value>(&value) {
+        Ok(v) => v.get("api_key").and_then(|k| k.as_str()).map(str::to_string).ok_or(format!(
+            "ANTHROPIC_SECRET_NAME: secret '{name}' in {} is JSON without an \"api_key\" string; store the key itself or {{\"api_key\": \"...\"}}",
+            store.describe()
+        ))?,
+        Err(_) => value.trim().to_string(),
+    };
+    Ok(linkedin_core::Secret::new(key))
+}
+
+impl CopyGenerator {
+    /// Wires the backends the configuration names; fails only when the Anthropic key cannot be read.
+    pub async fn from_config(cfg: &CopyGeneratorConfig) -> Result<Self, String> {
+        let generator: Arc<dyn generator::Generator> = match &cfg.anthropic {
+            None => Arc::new(offline::OfflineGenerator),
+            Some(a) => {
+                let mut c = claude::ClaudeConfig::new(api_key(&a.key).await?);
+                c.base_url = a.base_url.clone();
+                c.model = a.model.clone();
+                Arc::new(claude::ClaudeClient::new(c, reqwest::Client::new()))
+            }
+        };
+        let performance = data_processor::performance_source(&data_processor::PerformanceConfig {
+            storage: cfg.storage.clone(),
+            athena: cfg.athena.clone(),
+        })
+        .await;
+        Ok(Self {
+            store: linkedin_aws::object_store(&cfg.storage).await,
+            performance,
+            generator,
+            scorer_endpoint: linkedin_aws::endpoint_predictor(&cfg.models, ModelKind::CreativeScorer).await,
+            metrics: linkedin_aws::metrics_sink(&cfg.storage),
+        })
+    }
+}
+
+/// The Lambda handler: the schedule's day is the run's day; the report is the result, or an error
+/// carrying its summary when any part failed.
+pub async fn handle(generator: &CopyGenerator, event: ScheduledEvent) -> Result<CopyReport, lambda_runtime::Error> {
+    let clock = lambda::run_clock(&event.payload)?;
+    let report = generator.run(clock).await;
+    lambda::finish(report.succeeded(), report.summary(), report)
+}
