@@ -13,12 +13,11 @@
 //! error text from the server is scrubbed of it.
 
 use std::fmt::Write as _;
-use std::hash::{BuildHasher, RandomState};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use linkedin_core::Secret;
 use linkedin_core::linkedin::error::excerpt;
-use linkedin_core::linkedin::retry::RetryPolicy;
+use linkedin_core::linkedin::retry::{RetryCause, RetryPolicy};
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -325,19 +324,10 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     v.parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64)
 }
 
-/// The wait before retry `retry` (0-based), or `None` when the policy's retries or total wait are spent.
-/// `RetryPolicy::delay`'s rule (a `retry-after` wins; otherwise full jitter under `min(max, base·2^n)`)
-/// with std's random hasher keys as the jitter source, so this crate needs no RNG of its own.
+/// The wait before retry `retry` (0-based), or `None` when the policy's retries or total wait are
+/// spent: the LinkedIn client's rule (a `retry-after` wins, else full jitter under `min(max, base·2^n)`).
 fn backoff(policy: &RetryPolicy, retry: u32, after: Option<Duration>, waited: Duration) -> Option<Duration> {
-    if retry >= policy.max_retries {
-        return None;
-    }
-    let wait = after.unwrap_or_else(|| {
-        let ceiling = policy.base_delay.saturating_mul(1u32 << retry.min(20)).min(policy.max_delay);
-        let unit = RandomState::new().hash_one(Instant::now()) as f64 / u64::MAX as f64;
-        ceiling.mul_f64(unit)
-    });
-    (waited + wait <= policy.max_total_wait).then_some(wait)
+    policy.delay(retry, RetryCause::ServerError, after, waited, &mut fastrand::Rng::new())
 }
 
 enum Failure {

@@ -53,7 +53,7 @@ impl CopyGenerator {
                 let mut c = claude::ClaudeConfig::new(api_key(&a.key).await?);
                 c.base_url = a.base_url.clone();
                 c.model = a.model.clone();
-                Arc::new(claude::ClaudeClient::new(c, reqwest::Client::new()))
+                Arc::new(claude::ClaudeClient::new(c, linkedin_core::linkedin::http_client()))
             }
         };
         let performance = data_processor::performance_source(&data_processor::PerformanceConfig {

@@ -11,29 +11,12 @@ use std::fmt;
 
 use crate::variation::{Angle, Brief, Variation};
 
-/// LinkedIn's limit on the introductory text (post commentary), in characters.
-pub const INTRO_MAX: usize = 600;
-/// LinkedIn's limit on the headline, in characters.
-pub const HEADLINE_MAX: usize = 200;
-/// LinkedIn's limit on the description, in characters.
-pub const DESCRIPTION_MAX: usize = 300;
-
-/// The call-to-action labels LinkedIn accepts on Sponsored Content.
-pub const CALL_TO_ACTIONS: [&str; 13] = [
-    "APPLY",
-    "DOWNLOAD",
-    "VIEW_QUOTE",
-    "LEARN_MORE",
-    "SIGN_UP",
-    "SUBSCRIBE",
-    "REGISTER",
-    "JOIN",
-    "ATTEND",
-    "REQUEST_DEMO",
-    "SEE_MORE",
-    "BUY_NOW",
-    "SHOP_NOW",
-];
+/// LinkedIn's limits, in characters, and its call-to-action labels (one list for the API client's
+/// users, the sandbox and this check).
+pub use linkedin_core::linkedin::posts::{
+    CTA_LABELS as CALL_TO_ACTIONS, DESCRIPTION_MAX_CHARS as DESCRIPTION_MAX, HEADLINE_MAX_CHARS as HEADLINE_MAX,
+    INTRO_MAX_CHARS as INTRO_MAX,
+};
 
 /// A variation's field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -665,7 +648,7 @@ mod tests {
         assert!(problems[1].to_string().contains("use exactly one of APPLY, DOWNLOAD, VIEW_QUOTE, LEARN_MORE,"));
         for label in CALL_TO_ACTIONS {
             let mut vs = good();
-            vs[0].call_to_action = label.into();
+            vs[0].call_to_action = label.to_string();
             assert!(validate(&vs, &brief()).is_empty(), "{label}");
         }
     }

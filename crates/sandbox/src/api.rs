@@ -31,26 +31,7 @@ pub const MAX_QUERY_LEN: usize = 8192;
 pub const CAMPAIGN_PAGE_MAX: usize = 1000;
 pub const CREATIVE_PAGE_MAX: usize = 100;
 
-/// LinkedIn's published ad-copy limits (single image / article ads).
-pub const INTRO_MAX_CHARS: usize = 600;
-pub const HEADLINE_MAX_CHARS: usize = 200;
-pub const DESCRIPTION_MAX_CHARS: usize = 300;
-
-pub const CTA_LABELS: &[&str] = &[
-    "APPLY",
-    "DOWNLOAD",
-    "VIEW_QUOTE",
-    "LEARN_MORE",
-    "SIGN_UP",
-    "SUBSCRIBE",
-    "REGISTER",
-    "JOIN",
-    "ATTEND",
-    "REQUEST_DEMO",
-    "SEE_MORE",
-    "BUY_NOW",
-    "SHOP_NOW",
-];
+pub use linkedin_core::linkedin::posts::{CTA_LABELS, DESCRIPTION_MAX_CHARS, HEADLINE_MAX_CHARS, INTRO_MAX_CHARS};
 
 /// A request to the versioned API after tunneling is undone.
 pub struct Call<'a> {

@@ -52,6 +52,28 @@ pub struct Media {
     pub title: Option<String>,
 }
 
+/// LinkedIn's published Sponsored Content limits (single image and article ads), in characters.
+pub const INTRO_MAX_CHARS: usize = 600;
+pub const HEADLINE_MAX_CHARS: usize = 200;
+pub const DESCRIPTION_MAX_CHARS: usize = 300;
+
+/// The call-to-action labels LinkedIn accepts on Sponsored Content.
+pub const CTA_LABELS: &[&str] = &[
+    "APPLY",
+    "DOWNLOAD",
+    "VIEW_QUOTE",
+    "LEARN_MORE",
+    "SIGN_UP",
+    "SUBSCRIBE",
+    "REGISTER",
+    "JOIN",
+    "ATTEND",
+    "REQUEST_DEMO",
+    "SEE_MORE",
+    "BUY_NOW",
+    "SHOP_NOW",
+];
+
 /// A creative's copy, flattened: what the feature extraction and the copy generator read.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdCopy {
