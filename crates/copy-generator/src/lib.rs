@@ -21,18 +21,20 @@ use linkedin_aws::lambda::{self, ScheduledEvent};
 use linkedin_core::model::ModelKind;
 use linkedin_core::secrets::{DirSecretStore, SecretStore};
 
-/// The API key: the secret's value is the key itself, or JSON with `api_key`.
+/// The API key from `key`'s source.
 async fn api_key(key: &AnthropicKey) -> Result<linkedin_core::Secret, String> {
-    let (store, name): (Arc<dyn SecretStore>, &str) = match key {
-        AnthropicKey::Env(k) => return Ok(k.clone()),
-        AnthropicKey::SecretsManager(name) => (
-            Arc::new(linkedin_aws::secrets_manager::SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(
-                linkedin_aws::aws_config().await,
-            ))),
-            name,
-        ),
-        AnthropicKey::SecretFile { dir, name } => (Arc::new(DirSecretStore::new(dir)), name),
-    };
+    match key {
+        AnthropicKey::Env(k) => Ok(k.clone()),
+        AnthropicKey::SecretsManager(name) => {
+            let client = aws_sdk_secretsmanager::Client::new(linkedin_aws::aws_config().await);
+            read_api_key(&linkedin_aws::secrets_manager::SecretsManagerStore::new(client), name).await
+        }
+        AnthropicKey::SecretFile { dir, name } => read_api_key(&DirSecretStore::new(dir), name).await,
+    }
+}
+
+/// The key stored under `name`: the key itself, or JSON with an `api_key` string.
+pub async fn read_api_key(store: &dyn SecretStore, name: &str) -> Result<linkedin_core::Secret, String> {
     let value = store.get_secret(name).await.map_err(|e| format!("ANTHROPIC_SECRET_NAME: {e}"))?;
     let key = match serde_json::from_str::<serde_json::Value>(&value) {
         Ok(v) => v.get("api_key").and_then(|k| k.as_str()).map(str::to_string).ok_or(format!(
