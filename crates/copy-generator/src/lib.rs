@@ -13,7 +13,7 @@ pub mod validate;
 pub mod variation;
 
 pub use config::{AnthropicConfig, AnthropicKey, CopyGeneratorConfig};
-pub use run::{Batch, CopyGenerator, CopyReport, PENDING_PREFIX, ScoredVariation, batch_key, markdown};
+pub use run::{Batch, CopyGenerator, CopyReport, PENDING_PREFIX, batch_key, markdown};
 
 use std::sync::Arc;
 

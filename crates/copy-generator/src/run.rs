@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use linkedin_core::RunClock;
 use linkedin_core::layout::{self, RunId};
 use linkedin_core::metrics::{MetricSet, MetricsSink};
-use linkedin_core::model::{Heuristic, ModelKind, NativePredictor, Predictor};
+use linkedin_core::model::{self, ModelKind, Predictor};
 use linkedin_core::performance::{DateWindow, PerformanceSource};
 use linkedin_core::store::ObjectStore;
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,7 @@ use crate::brief;
 use crate::generator::Generator;
 use crate::score::{self, Scored};
 use crate::validate;
-use crate::variation::{Brief, Variation};
+use crate::variation::Brief;
 
 /// Where batches wait for review.
 pub const PENDING_PREFIX: &str = "copy/pending";
@@ -56,15 +56,7 @@ pub struct Batch {
     pub source_campaign: u64,
     pub brief: Brief,
     /// Best predicted CTR first.
-    pub variations: Vec<ScoredVariation>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ScoredVariation {
-    #[serde(flatten)]
-    pub variation: Variation,
-    pub predicted_ctr: Option<f64>,
-    pub features: linkedin_core::features::CopyFeatures,
+    pub variations: Vec<Scored>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -133,20 +125,6 @@ impl CopyGenerator {
         report
     }
 
-    async fn scorer(&self, report: &mut CopyReport) -> Arc<dyn Predictor> {
-        if let Some(e) = &self.scorer_endpoint {
-            return e.clone();
-        }
-        match NativePredictor::load(self.store.as_ref(), ModelKind::CreativeScorer).await {
-            Ok(Some(m)) => Arc::new(m),
-            Ok(None) => Arc::new(Heuristic { kind: ModelKind::CreativeScorer }),
-            Err(e) => {
-                report.failures.push(format!("{e}; the variations were scored with the heuristic"));
-                Arc::new(Heuristic { kind: ModelKind::CreativeScorer })
-            }
-        }
-    }
-
     async fn generate(&self, clock: RunClock, batch: &RunId, report: &mut CopyReport) -> Result<(), String> {
         let window = DateWindow::last(clock.as_of - TimeDelta::days(1), WINDOW_DAYS);
         let study = brief::study(self.performance.as_ref(), self.store.as_ref(), window, MIN_IMPRESSIONS).await?;
@@ -164,7 +142,11 @@ impl CopyGenerator {
             let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
             return Err(format!("{} produced invalid copy: {}", self.generator.describe(), list.join("; ")));
         }
-        let scorer = self.scorer(report).await;
+        let (scorer, problem) =
+            model::resolve(ModelKind::CreativeScorer, self.store.as_ref(), self.scorer_endpoint.as_ref()).await;
+        if let Some(e) = problem {
+            report.failures.push(format!("{e}; the variations were scored with the heuristic"));
+        }
         let (scored, scorer, problem) = score::score(generated.variations, scorer.as_ref(), &study.known).await;
         if let Some(p) = problem {
             report.failures.push(format!("{p}; the variations were scored with the heuristic"));
@@ -185,14 +167,7 @@ impl CopyGenerator {
             repaired: generated.repaired,
             source_campaign,
             brief: study.brief,
-            variations: scored
-                .into_iter()
-                .map(|Scored { variation, predicted_ctr, features }| ScoredVariation {
-                    variation,
-                    predicted_ctr,
-                    features,
-                })
-                .collect(),
+            variations: scored,
         };
         let key = batch_key(clock.as_of, batch);
         let json = serde_json::to_vec_pretty(&b).expect("a batch serialises");

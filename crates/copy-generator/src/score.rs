@@ -7,14 +7,15 @@ use linkedin_core::features::{CopyFeatures, FEATURE_COUNT};
 use linkedin_core::linkedin::posts::AdCopy;
 use linkedin_core::model::Predictor;
 use linkedin_core::performance::CreativePerformance;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::variation::Variation;
 
 /// Neighbours the heuristic averages over.
 pub const K: usize = 5;
 
-#[derive(Debug, Clone, Serialize)]
+/// A variation with its score, as saved in the batch.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Scored {
     #[serde(flatten)]
     pub variation: Variation,

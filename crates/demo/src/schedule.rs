@@ -14,23 +14,12 @@ pub enum Job {
 }
 
 impl Job {
-    pub const ALL: [Job; 4] = [Job::Collector, Job::DataProcessor, Job::Optimizer, Job::CopyGenerator];
-
     pub fn name(self) -> &'static str {
         match self {
             Job::Collector => "collector",
             Job::DataProcessor => "data-processor",
             Job::Optimizer => "optimizer",
             Job::CopyGenerator => "copy-generator",
-        }
-    }
-
-    pub fn schedule(self) -> &'static str {
-        match self {
-            Job::Collector => "every 6 h (00:00, 06:00, 12:00, 18:00 UTC)",
-            Job::DataProcessor => "daily 06:00 UTC",
-            Job::Optimizer => "daily 08:00 UTC",
-            Job::CopyGenerator => "Mondays 09:00 UTC",
         }
     }
 }

@@ -13,7 +13,7 @@ use linkedin_core::linkedin::LinkedInClient;
 use linkedin_core::linkedin::campaigns::{Campaign, CampaignStatus};
 use linkedin_core::linkedin::creatives::{Creative, CreativeStatus};
 use linkedin_core::metrics::{MetricSet, MetricsSink};
-use linkedin_core::model::{Heuristic, ModelKind, NativePredictor, Predictor};
+use linkedin_core::model::{self, Heuristic, ModelKind, Predictor};
 use linkedin_core::money::Money;
 use linkedin_core::notify::Notifier;
 use linkedin_core::performance::{CampaignDay, DateWindow, PerformanceSource, Totals};
@@ -199,26 +199,14 @@ impl Optimizer {
         report
     }
 
-    /// The bid model: the endpoint, else the native model in the store, else the heuristic. A broken
-    /// model file is reported and the heuristic used: it is what runs without a model anyway.
-    async fn bid_model(&self, report: &mut OptimizeReport) -> Arc<dyn Predictor> {
-        if let Some(endpoint) = &self.bid_endpoint {
-            return endpoint.clone();
-        }
-        match NativePredictor::load(self.store.as_ref(), ModelKind::BidOptimizer).await {
-            Ok(Some(native)) => Arc::new(native),
-            Ok(None) => Arc::new(Heuristic { kind: ModelKind::BidOptimizer }),
-            Err(e) => {
-                report.failures.push(format!("{e}; bids follow the pacing heuristic today"));
-                Arc::new(Heuristic { kind: ModelKind::BidOptimizer })
-            }
-        }
-    }
-
     /// Scores every campaign's candidate bids in one batch (one endpoint call, not one per bid) and
     /// attaches them to the evidence; on any failure the bids follow the pacing heuristic.
     async fn predict_bids(&self, evidence: &mut Evidence, report: &mut OptimizeReport) {
-        let model = self.bid_model(report).await;
+        let (model, problem) =
+            model::resolve(ModelKind::BidOptimizer, self.store.as_ref(), self.bid_endpoint.as_ref()).await;
+        if let Some(e) = problem {
+            report.failures.push(format!("{e}; bids follow the pacing heuristic today"));
+        }
         report.bid_model = model.describe();
         let mut rows = Vec::new();
         let mut spans = Vec::new();

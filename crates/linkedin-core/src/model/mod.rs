@@ -9,6 +9,8 @@
 pub mod csv_input;
 pub mod trees;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
 use crate::bid_features::BID_FEATURES;
@@ -111,6 +113,25 @@ impl Predictor for NativePredictor {
         let trained = i.trained_at.as_deref().map(|t| format!(", trained {t}")).unwrap_or_default();
         let rows = i.training_rows.map(|n| format!(" on {n} rows")).unwrap_or_default();
         format!("native model {} ({}, {} trees{rows}{trained})", self.source, i.estimator, i.trees)
+    }
+}
+
+/// The predictor a job uses for `kind`: the endpoint when one is configured, else the native model in
+/// the store (read at each run, so a newly trained one is used the next day), else the heuristic. A
+/// broken or mismatched model file comes back as the error to report, with the heuristic in its place:
+/// it is what runs without a model anyway.
+pub async fn resolve(
+    kind: ModelKind,
+    store: &dyn ObjectStore,
+    endpoint: Option<&Arc<dyn Predictor>>,
+) -> (Arc<dyn Predictor>, Option<PredictError>) {
+    if let Some(e) = endpoint {
+        return (e.clone(), None);
+    }
+    match NativePredictor::load(store, kind).await {
+        Ok(Some(native)) => (Arc::new(native), None),
+        Ok(None) => (Arc::new(Heuristic { kind }), None),
+        Err(e) => (Arc::new(Heuristic { kind }), Some(e)),
     }
 }
 
