@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use linkedin_core::Secret;
 use linkedin_core::linkedin::error::excerpt;
-use linkedin_core::linkedin::retry::{RetryCause, RetryPolicy};
-use reqwest::header::{HeaderMap, HeaderValue};
+use linkedin_core::linkedin::retry::{RetryCause, RetryPolicy, retry_after};
+use reqwest::header::HeaderValue;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -316,12 +316,6 @@ impl ApiError {
 fn scrub(text: &str, key: &str) -> String {
     let key = key.trim();
     if key.len() < 4 { text.to_string() } else { text.replace(key, "[redacted]") }
-}
-
-/// `retry-after` in seconds (Anthropic sends whole seconds; fractions are accepted).
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let v = headers.get("retry-after")?.to_str().ok()?.trim();
-    v.parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64)
 }
 
 /// The wait before retry `retry` (0-based), or `None` when the policy's retries or total wait are
@@ -843,7 +837,7 @@ mod tests {
 
     #[test]
     fn retry_after_and_backoff() {
-        let mut h = HeaderMap::new();
+        let mut h = reqwest::header::HeaderMap::new();
         h.insert("retry-after", HeaderValue::from_static("7"));
         assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
         h.insert("retry-after", HeaderValue::from_static("0.5"));

@@ -6,12 +6,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::Method;
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::HeaderValue;
 use serde::de::DeserializeOwned;
 
 use super::auth::{AuthEvents, TokenProvider};
 use super::error::{ApiError, ErrorBody, excerpt, hint_for};
-use super::retry::{RetryCause, RetryPolicy};
+use super::retry::{RetryCause, RetryPolicy, retry_after};
 use crate::config::{ApiVersion, LinkedInConfig};
 use crate::ids::AccountId;
 
@@ -345,10 +345,4 @@ enum Failure {
     Network(String),
     Throttled(String),
     Server(u16, String),
-}
-
-/// `Retry-After` in seconds (LinkedIn does not document it; honoured when present).
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let v = headers.get("retry-after")?.to_str().ok()?.trim();
-    v.parse::<u64>().ok().map(Duration::from_secs)
 }

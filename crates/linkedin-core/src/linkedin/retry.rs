@@ -78,6 +78,13 @@ impl RetryPolicy {
     }
 }
 
+/// `Retry-After` in seconds, whole or fractional (LinkedIn does not document it, Anthropic sends whole
+/// seconds; honoured when present). An HTTP-date or junk counts as absent.
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let v = headers.get("retry-after")?.to_str().ok()?.trim();
+    v.parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
