@@ -62,8 +62,13 @@ enum Command {
     /// summarises their patterns, asks Claude (ANTHROPIC_API_KEY or ANTHROPIC_SECRET_NAME; without a
     /// key, a labelled offline template generator) for one variation per angle, validates them
     /// (LinkedIn's length limits, no duplicates, no invented numbers), scores them with the Creative
-    /// Scorer and saves copy/pending/dt=<day>/<batch>.json and .md. Nothing is published.
+    /// Scorer and saves copy/pending/dt=<day>/<batch>.json and .md. Nothing is published unless
+    /// AUTO_PUBLISH=true; a human publishes with `copy approve`.
     GenerateCopy(RunArgs),
+
+    /// Review ad-copy batches: publish an approved variation to LinkedIn.
+    #[command(subcommand)]
+    Copy(CopyCommand),
 
     /// Pause losing creatives, flag and scale winners, adjust bids: within guardrails, logged, reported.
     ///
@@ -133,6 +138,10 @@ struct DemoArgs {
     /// folder's models/, where the optimizer finds them. Default: none, the heuristics.
     #[arg(long, value_name = "DIR")]
     models: Option<PathBuf>,
+    /// Leave the copy generator's batches unpublished. By default the demo publishes each Monday
+    /// batch's best-ranked variation, as a reviewer running `copy approve <batch> 1` would.
+    #[arg(long)]
+    no_publish: bool,
 }
 
 #[derive(Args, Debug)]
@@ -142,6 +151,36 @@ struct OptimizeArgs {
     /// Decide and report, write nothing to LinkedIn (same as DRY_RUN=true).
     #[arg(long)]
     dry_run: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum CopyCommand {
+    /// Publish variation VARIATION of batch BATCH as a new creative in the batch's source campaign.
+    ///
+    /// The new post takes the variation's text and, from the campaign's best winner, its company page,
+    /// image or article and landing page; post and creative are made in one createInline call, with
+    /// intendedStatus ACTIVE (LinkedIn reviews it before it serves). Refused when the copy no longer
+    /// passes validation (after a hand edit of the JSON), the batch is over 28 days old, the campaign
+    /// cannot take a creative, or the variation was published before. Logged under
+    /// logs/optimizer_actions/ like an optimizer run: `undo --run <run id>` pauses the creative again.
+    #[command(after_long_help = env_help())]
+    Approve(ApproveArgs),
+}
+
+#[derive(Args, Debug)]
+struct ApproveArgs {
+    /// The batch id (e.g. 20261012T090000Z-3f9a1c, the .json's name) or its key under copy/pending/.
+    batch: String,
+    /// The variation: its number in the batch's .md (1 = best predicted CTR) or its angle (e.g. urgency).
+    #[arg(value_parser = parse_pick)]
+    variation: copy_generator::Pick,
+    /// Check everything and show the request, publish nothing (same as DRY_RUN=true).
+    #[arg(long)]
+    dry_run: bool,
+}
+
+fn parse_pick(s: &str) -> Result<copy_generator::Pick, String> {
+    s.parse()
 }
 
 #[derive(Args, Debug)]
@@ -292,6 +331,21 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             eprintln!("{}", report.summary());
             Ok(report.succeeded())
         }
+        Command::Copy(CopyCommand::Approve(args)) => {
+            if args.dry_run {
+                env.set("DRY_RUN", Some("true".into()));
+            }
+            let config = copy_generator::ApproveConfig::from_env(&env).context("cannot approve")?;
+            let publisher = copy_generator::Publisher::for_approve(&config).await;
+            let report = publisher
+                .approve(&args.batch, args.variation, RunClock::wall())
+                .await
+                .map_err(anyhow::Error::msg)
+                .context("nothing was published")?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            eprintln!("{}", report.summary());
+            Ok(report.succeeded())
+        }
         Command::Optimize(args) => {
             if args.dry_run {
                 env.set("DRY_RUN", Some("true".into()));
@@ -372,6 +426,7 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
                     _ => linkedin_core::decisions::Policy::Bayesian,
                 }),
                 models: args.models,
+                publish_copy: !args.no_publish,
             };
             let report = demo::run(&opts).await.context("the demo could not run")?;
             if args.json {

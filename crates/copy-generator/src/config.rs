@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 use linkedin_core::Secret;
-use linkedin_core::config::{AthenaConfig, ConfigError, ConfigErrors, Env, ModelEndpoints, Reader, StorageConfig};
+use linkedin_core::config::{
+    AthenaConfig, ConfigError, ConfigErrors, Env, LinkedInConfig, ModelEndpoints, Reader, StorageConfig,
+};
 
 /// Where the Anthropic API key comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,12 +57,30 @@ impl AnthropicConfig {
     }
 }
 
+/// What publishing to LinkedIn needs (`copy approve`, `AUTO_PUBLISH`).
+#[derive(Debug, Clone)]
+pub struct PublishConfig {
+    pub linkedin: LinkedInConfig,
+    /// `DRY_RUN`: check and log, create nothing.
+    pub dry_run: bool,
+}
+
+impl PublishConfig {
+    fn read(r: &mut Reader<'_>) -> Option<Self> {
+        let linkedin = LinkedInConfig::read(r);
+        let dry_run = r.flag("DRY_RUN", false);
+        Some(Self { linkedin: linkedin?, dry_run })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct CopyGeneratorConfig {
     pub storage: StorageConfig,
     pub athena: Option<AthenaConfig>,
     pub models: ModelEndpoints,
     pub anthropic: Option<AnthropicConfig>,
+    /// `AUTO_PUBLISH=true`: the best-ranked variation of each batch is published without review.
+    pub auto_publish: Option<PublishConfig>,
 }
 
 impl CopyGeneratorConfig {
@@ -70,7 +90,34 @@ impl CopyGeneratorConfig {
         let athena = AthenaConfig::read(&mut r);
         let models = ModelEndpoints::read(&mut r);
         let anthropic = AnthropicConfig::read(&mut r);
-        r.finish(|| Self { storage: storage.expect("no error means storage was read"), athena, models, anthropic })
+        // The LinkedIn settings are required only when the job will publish.
+        let auto_publish = if r.flag("AUTO_PUBLISH", false) { PublishConfig::read(&mut r) } else { None };
+        r.finish(|| Self {
+            storage: storage.expect("no error means storage was read"),
+            athena,
+            models,
+            anthropic,
+            auto_publish,
+        })
+    }
+}
+
+/// `copy approve`'s configuration: the store the batches are in, and LinkedIn.
+#[derive(Debug, Clone)]
+pub struct ApproveConfig {
+    pub storage: StorageConfig,
+    pub publish: PublishConfig,
+}
+
+impl ApproveConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigErrors> {
+        let mut r = Reader::new(env);
+        let storage = StorageConfig::read(&mut r);
+        let publish = PublishConfig::read(&mut r);
+        r.finish(|| Self {
+            storage: storage.expect("no error means storage was read"),
+            publish: publish.expect("no error means LinkedIn was read"),
+        })
     }
 }
 
@@ -80,6 +127,24 @@ mod tests {
 
     fn read(pairs: &[(&str, &str)]) -> Result<CopyGeneratorConfig, ConfigErrors> {
         CopyGeneratorConfig::from_env(&Env::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string()))))
+    }
+
+    #[test]
+    fn auto_publish_needs_linkedin_and_is_off_by_default() {
+        assert!(read(&[("DATA_DIR", "d")]).unwrap().auto_publish.is_none());
+        let err = read(&[("DATA_DIR", "d"), ("AUTO_PUBLISH", "true")]).unwrap_err().to_string();
+        assert!(err.contains("LINKEDIN_AD_ACCOUNT_ID"), "{err}");
+        let c = read(&[
+            ("DATA_DIR", "d"),
+            ("AUTO_PUBLISH", "true"),
+            ("DRY_RUN", "true"),
+            ("LINKEDIN_AD_ACCOUNT_ID", "508720451"),
+            ("LINKEDIN_ACCESS_TOKEN", "t"),
+        ])
+        .unwrap();
+        let p = c.auto_publish.unwrap();
+        assert!(p.dry_run);
+        assert_eq!(p.linkedin.account_id.0, 508720451);
     }
 
     #[test]

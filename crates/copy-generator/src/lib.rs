@@ -1,7 +1,8 @@
 //! The copy generator: studies the winning creatives, asks Claude (or, with no key, the offline
 //! generator) for five new variations, one per angle, validates and scores them, and queues them
-//! under `copy/pending/` for a human to approve.
+//! under `copy/pending/` for a human to approve ([`approve`]: `copy approve`, or `AUTO_PUBLISH`).
 
+pub mod approve;
 pub mod brief;
 pub mod claude;
 mod config;
@@ -12,7 +13,8 @@ pub mod score;
 pub mod validate;
 pub mod variation;
 
-pub use config::{AnthropicConfig, AnthropicKey, CopyGeneratorConfig};
+pub use approve::{ApproveReport, Pick, Publisher};
+pub use config::{AnthropicConfig, AnthropicKey, ApproveConfig, CopyGeneratorConfig, PublishConfig};
 pub use run::{Batch, CopyGenerator, CopyReport, PENDING_PREFIX, batch_key, markdown};
 
 use std::sync::Arc;
@@ -63,13 +65,35 @@ impl CopyGenerator {
             athena: cfg.athena.clone(),
         })
         .await;
+        let store = linkedin_aws::object_store(&cfg.storage).await;
+        let auto_publish = match &cfg.auto_publish {
+            Some(p) => Some(Publisher::from_config(store.clone(), p).await),
+            None => None,
+        };
         Ok(Self {
-            store: linkedin_aws::object_store(&cfg.storage).await,
+            store,
             performance,
             generator,
             scorer_endpoint: linkedin_aws::endpoint_predictor(&cfg.models, ModelKind::CreativeScorer).await,
             metrics: linkedin_aws::metrics_sink(&cfg.storage),
+            auto_publish,
         })
+    }
+}
+
+impl Publisher {
+    /// `copy approve`'s publisher: the configured store and LinkedIn.
+    pub async fn for_approve(cfg: &ApproveConfig) -> Self {
+        Self::from_config(linkedin_aws::object_store(&cfg.storage).await, &cfg.publish).await
+    }
+
+    pub async fn from_config(store: Arc<dyn linkedin_core::store::ObjectStore>, cfg: &PublishConfig) -> Self {
+        let clock = linkedin_core::linkedin::auth::system_clock();
+        Self {
+            store,
+            client: Arc::new(linkedin_aws::linkedin_client(&cfg.linkedin, clock).await),
+            dry_run: cfg.dry_run,
+        }
     }
 }
 

@@ -3,11 +3,13 @@
 //! is not written by a model, it exercises the whole path (scoring, review, publishing) and gives a
 //! human a starting point. It only reuses the winners' words and numbers, so it invents no facts.
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 
 use crate::generator::{Generated, Generator};
-use crate::validate::{DESCRIPTION_MAX, HEADLINE_MAX, INTRO_MAX};
-use crate::variation::{Angle, Brief, Variation};
+use crate::validate::{DESCRIPTION_MAX, HEADLINE_MAX, INTRO_MAX, normalize_copy};
+use crate::variation::{Angle, Brief, Variation, Winner};
 
 pub struct OfflineGenerator;
 
@@ -38,59 +40,74 @@ fn strip_end(s: &str) -> &str {
     s.trim().trim_end_matches(['.', '!', '?'])
 }
 
+/// One angle's copy from a topic word and two winners (`a` leads, `b` supports).
+fn write(angle: Angle, topic: &str, a: &Winner, b: &Winner) -> (String, String) {
+    match angle {
+        Angle::ProblemSolution => (
+            format!("Still fighting with {topic}? {}. {}", strip_end(&a.headline), first_sentence(&a.intro_text)),
+            format!("{} without the struggle", capitalised(topic)),
+        ),
+        Angle::BenefitFocused => {
+            (format!("{} {}.", first_sentence(&a.intro_text), strip_end(&b.headline)), format!("Get more from {topic}"))
+        }
+        Angle::SocialProof => (
+            format!("See why teams like yours choose us for {topic}. {}", first_sentence(&b.intro_text)),
+            format!("Why teams pick us for {topic}"),
+        ),
+        Angle::Urgency => (
+            format!("Don't let {topic} wait another quarter. {} Start today.", first_sentence(&a.intro_text)),
+            format!("{}: start today", capitalised(topic)),
+        ),
+        Angle::QuestionBased => (
+            format!("What would better {topic} change for you? {}", first_sentence(&b.intro_text)),
+            format!("Ready for better {topic}?"),
+        ),
+    }
+}
+
 #[async_trait]
 impl Generator for OfflineGenerator {
+    /// Each angle takes the first (topic, winners) combination whose intro and headline are new to
+    /// the account and to the batch: once a variation is published it is existing copy, and next
+    /// week's batch must not repeat it.
     async fn generate(&self, brief: &Brief) -> Result<Generated, String> {
         let best = brief.winners.first().ok_or("no winning creative to write from (none had enough impressions)")?;
-        let second = brief.winners.get(1).unwrap_or(best);
-        // The most shared word ("recurring words: pipeline (3), ...") names the topic.
-        let topic = brief
+        // The most shared words ("recurring words: pipeline (3), reporting (2), ...") name the topic.
+        let mut topics: Vec<String> = brief
             .patterns
             .iter()
             .find_map(|p| p.strip_prefix("recurring words: "))
-            .and_then(|list| list.split(' ').next())
-            .map(str::to_string)
-            .unwrap_or_else(|| strip_end(&best.headline).to_lowercase());
+            .map(|list| list.split(", ").filter_map(|w| w.split(' ').next()).map(str::to_string).take(4).collect())
+            .unwrap_or_default();
+        topics.push(strip_end(&best.headline).to_lowercase());
+        let w = &brief.winners;
+        let pairs: Vec<(&Winner, &Winner)> = [(0, 1), (1, 2), (0, 2), (2, 0), (1, 0)]
+            .iter()
+            .filter_map(|&(i, j)| Some((w.get(i)?, w.get(j)?)))
+            .collect();
+        let pairs = if pairs.is_empty() { vec![(best, best)] } else { pairs };
         let description = if best.description.is_empty() { strip_end(&best.headline) } else { &best.description };
-        let cta = best.call_to_action.clone();
-        let make = |angle, intro: String, headline: String| Variation {
-            angle,
-            intro_text: fit(&intro, INTRO_MAX),
-            headline: fit(&headline, HEADLINE_MAX),
-            description: fit(description, DESCRIPTION_MAX),
-            call_to_action: cta.clone(),
-        };
-        let variations = vec![
-            make(
-                Angle::ProblemSolution,
-                format!(
-                    "Still fighting with {topic}? {}. {}",
-                    strip_end(&best.headline),
-                    first_sentence(&best.intro_text)
-                ),
-                format!("{} without the struggle", capitalised(&topic)),
-            ),
-            make(
-                Angle::BenefitFocused,
-                format!("{} {}.", first_sentence(&best.intro_text), strip_end(&second.headline)),
-                format!("Get more from {topic}"),
-            ),
-            make(
-                Angle::SocialProof,
-                format!("See why teams like yours choose us for {topic}. {}", first_sentence(&second.intro_text)),
-                format!("Why teams pick us for {topic}"),
-            ),
-            make(
-                Angle::Urgency,
-                format!("Don't let {topic} wait another quarter. {} Start today.", first_sentence(&best.intro_text)),
-                format!("{}: start today", capitalised(&topic)),
-            ),
-            make(
-                Angle::QuestionBased,
-                format!("What would better {topic} change for you? {}", first_sentence(&second.intro_text)),
-                format!("Ready for better {topic}?"),
-            ),
-        ];
+        let mut taken: HashSet<String> =
+            brief.existing.iter().flat_map(|e| [normalize_copy(&e.intro_text), normalize_copy(&e.headline)]).collect();
+        let mut variations = Vec::new();
+        for angle in Angle::ALL {
+            let candidates = topics.iter().flat_map(|t| pairs.iter().map(move |(a, b)| write(angle, t, a, b)));
+            let fitted: Vec<(String, String)> =
+                candidates.map(|(i, h)| (fit(&i, INTRO_MAX), fit(&h, HEADLINE_MAX))).collect();
+            let new =
+                |(i, h): &&(String, String)| !taken.contains(&normalize_copy(i)) && !taken.contains(&normalize_copy(h));
+            // None new: the first, and validation says what repeats.
+            let (intro, headline) = fitted.iter().find(new).unwrap_or(&fitted[0]).clone();
+            taken.insert(normalize_copy(&intro));
+            taken.insert(normalize_copy(&headline));
+            variations.push(Variation {
+                angle,
+                intro_text: intro,
+                headline,
+                description: fit(description, DESCRIPTION_MAX),
+                call_to_action: best.call_to_action.clone(),
+            });
+        }
         Ok(Generated { variations, calls: 0, usage: None, cost_usd: None, repaired: false })
     }
 
@@ -135,6 +152,18 @@ mod tests {
         assert_eq!(g.variations[4].headline, "Ready for better pipeline?");
         let problems = crate::validate::validate(&g.variations, &brief);
         assert!(problems.is_empty(), "{problems:?}");
+
+        // Once a batch is published its copy is existing copy: the next batch writes around it.
+        let mut next = brief.clone();
+        next.existing.extend(
+            g.variations
+                .iter()
+                .map(|v| ExistingCopy { intro_text: v.intro_text.clone(), headline: v.headline.clone() }),
+        );
+        let g2 = OfflineGenerator.generate(&next).await.unwrap();
+        let problems = crate::validate::validate(&g2.variations, &next);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_ne!(g2.variations[4].headline, g.variations[4].headline);
         assert!(OfflineGenerator.generate(&Brief { winners: vec![], ..brief }).await.is_err());
     }
 

@@ -11,6 +11,7 @@ use linkedin_core::performance::{DateWindow, PerformanceSource};
 use linkedin_core::store::ObjectStore;
 use serde::{Deserialize, Serialize};
 
+use crate::approve::{ApproveReport, Publisher};
 use crate::brief;
 use crate::generator::Generator;
 use crate::score::{self, Scored};
@@ -36,6 +37,8 @@ pub struct CopyGenerator {
     /// `CREATIVE_SCORER_ENDPOINT`; `None`: the native model in the store, else the heuristic.
     pub scorer_endpoint: Option<Arc<dyn Predictor>>,
     pub metrics: Arc<dyn MetricsSink>,
+    /// `AUTO_PUBLISH=true`: publishes each batch's best-ranked variation. `None`: a human approves.
+    pub auto_publish: Option<Publisher>,
 }
 
 /// The saved batch: what a reviewer reads.
@@ -74,6 +77,8 @@ pub struct CopyReport {
     pub skipped: Option<String>,
     /// Unreadable inputs that were skipped.
     pub problems: Vec<String>,
+    /// What `AUTO_PUBLISH` did.
+    pub published: Option<ApproveReport>,
     pub failures: Vec<String>,
 }
 
@@ -88,8 +93,12 @@ impl CopyReport {
         }
         match &self.batch_key {
             Some(k) => format!(
-                "copy-generator {}: {} variations from {} winners by {}, saved to {k}",
-                self.as_of, self.variations, self.winners, self.generator
+                "copy-generator {}: {} variations from {} winners by {}, saved to {k}{}",
+                self.as_of,
+                self.variations,
+                self.winners,
+                self.generator,
+                self.published.as_ref().map(|p| format!("; AUTO_PUBLISH: {}", p.summary())).unwrap_or_default()
             ),
             None => format!("copy-generator {}: no batch ({})", self.as_of, self.failures.join("; ")),
         }
@@ -111,6 +120,7 @@ impl CopyGenerator {
             cost_usd: None,
             skipped: None,
             problems: Vec::new(),
+            published: None,
             failures: Vec::new(),
         };
         if let Err(e) = self.generate(clock, &batch, &mut report).await {
@@ -179,6 +189,11 @@ impl CopyGenerator {
             .await
             .map_err(|e| format!("saving {md}: {e}"))?;
         report.markdown_key = Some(md);
+        if let Some(p) = &self.auto_publish {
+            let published = p.publish(&key, &b, 1, clock, "AUTO_PUBLISH (best predicted CTR)").await?;
+            report.failures.extend(published.failures.iter().cloned());
+            report.published = Some(published);
+        }
         Ok(())
     }
 }
@@ -194,8 +209,9 @@ pub fn markdown(b: &Batch) -> String {
     }
     let _ = writeln!(
         s,
-        "\nThe winners' campaign is {}. Nothing here is published: to try a variation, create it there.\n",
-        b.source_campaign
+        "\nTo publish variation N as a new creative in campaign {} (the best winner's, whose image and \
+         landing page it reuses): `linkedin-ads copy approve {} N` (`--dry-run` first to see the request).\n",
+        b.source_campaign, b.batch
     );
     let _ = writeln!(s, "## Why: the winners ({})\n", b.window);
     for w in &b.brief.winners {

@@ -36,6 +36,7 @@ async fn main() {
                 progress: false,
                 policy: Some(policy),
                 models: None,
+                publish_copy: true,
             };
             let report = demo::run(&opts).await.expect("the demo runs");
             assert!(report.succeeded(), "{scenario}/{name} failed");

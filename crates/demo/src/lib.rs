@@ -60,6 +60,9 @@ pub struct DemoOptions {
     /// Trained models (`<dir>/<model>/model.json`, as `make train` writes them) copied into the data
     /// folder's `models/` before the first day, where the jobs look for them.
     pub models: Option<PathBuf>,
+    /// Publish each Monday batch's best-ranked variation, as a reviewer running `copy approve <batch> 1`
+    /// would; the sandbox gives the new creative its own latent CTR from its copy.
+    pub publish_copy: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -276,6 +279,11 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport, DemoError> {
         generator: Arc::new(copy_generator::offline::OfflineGenerator),
         scorer_endpoint: None,
         metrics: Arc::new(EmfFile::new(opts.data_dir.join("metrics"))),
+        auto_publish: opts.publish_copy.then(|| copy_generator::Publisher {
+            store: store.clone(),
+            client: Arc::new(client.clone()),
+            dry_run: false,
+        }),
     };
 
     if opts.progress {

@@ -13,6 +13,7 @@ fn options(dir: &std::path::Path, seed: Option<u64>) -> DemoOptions {
         progress: false,
         policy: None,
         models: None,
+        publish_copy: true,
     }
 }
 
@@ -126,4 +127,30 @@ async fn the_copy_generator_queues_five_valid_scored_variations_on_mondays() {
     let ctrs: Vec<f64> = batch.variations.iter().map(|v| v.predicted_ctr.expect("scored")).collect();
     assert!(ctrs.windows(2).all(|w| w[0] >= w[1]), "best first: {ctrs:?}");
     assert!(!std::path::Path::new(&dir.path().join("copy/pending/dt=2026-10-05")).exists());
+
+    // The demo approves the best-ranked variation: a new creative in the source campaign, logged.
+    let logs = dir.path().join("logs/optimizer_actions/dt=2026-10-12");
+    let published: Vec<linkedin_core::audit::AuditLine> = std::fs::read_dir(&logs)
+        .unwrap()
+        .flat_map(|e| {
+            let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+            text.lines().map(|l| serde_json::from_str(l).unwrap()).collect::<Vec<_>>()
+        })
+        .filter(|l: &linkedin_core::audit::AuditLine| l.action == linkedin_core::decisions::Action::Publish)
+        .collect();
+    assert_eq!(published.len(), 1, "{published:?}");
+    let line = &published[0];
+    assert_eq!(line.outcome, linkedin_core::audit::Outcome::Applied);
+    assert_eq!(line.entity.campaign().0, batch.source_campaign);
+    let p = line.published.as_ref().unwrap();
+    assert_eq!(
+        (p.variation, p.copy.intro_text.as_deref()),
+        (1, Some(batch.variations[0].variation.intro_text.as_str()))
+    );
+    let id = p.creative.expect("the new creative's id");
+    assert!(
+        report.actions.iter().any(|c| c.entity == format!("urn:li:sponsoredCreative:{}", id.0) && c.field == "created"),
+        "the sandbox made creative {}",
+        id.0
+    );
 }

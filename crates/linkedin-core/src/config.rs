@@ -213,6 +213,11 @@ pub const VARS: &[VarDoc] = &[
         meaning: "the Claude model that writes the variations",
     },
     VarDoc {
+        name: "AUTO_PUBLISH",
+        default: "false",
+        meaning: "copy generator: publish each batch's best-ranked variation to LinkedIn without review (needs the LinkedIn settings; DRY_RUN holds it back)",
+    },
+    VarDoc {
         name: "CREATIVE_SCORER_ENDPOINT",
         default: "-",
         meaning: "SageMaker endpoint scoring ad copy; unset = the native model in models/creative_scorer/, else heuristics",

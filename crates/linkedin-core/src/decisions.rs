@@ -227,12 +227,19 @@ pub enum Action {
         from: Decimal,
         to: Decimal,
     },
+    /// A new creative in the campaign (the entity), from an approved copy variation: `copy approve`
+    /// or `AUTO_PUBLISH`, never `decide`. The audit line's `published` says what and which creative;
+    /// its before/after are the new creative's status (none → its intended status).
+    Publish,
 }
 
 impl Action {
     /// Whether taking it writes to LinkedIn.
     pub fn writes(&self) -> bool {
-        matches!(self, Action::Pause | Action::Resume | Action::SetBid { .. } | Action::SetDailyBudget { .. })
+        matches!(
+            self,
+            Action::Pause | Action::Resume | Action::SetBid { .. } | Action::SetDailyBudget { .. } | Action::Publish
+        )
     }
 }
 

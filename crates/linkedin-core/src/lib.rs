@@ -9,6 +9,7 @@
 //!
 //! Not here: the AWS implementations (crate `linkedin-aws`), so this crate builds and tests fast.
 
+pub mod audit;
 pub mod bid_features;
 pub mod config;
 pub mod decisions;

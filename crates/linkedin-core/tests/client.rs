@@ -9,7 +9,7 @@ use linkedin_core::config::{ApiVersion, CredentialsConfig, LinkedInConfig};
 use linkedin_core::linkedin::analytics::{AnalyticsRequest, DEFAULT_METRICS, ROW_CAP};
 use linkedin_core::linkedin::auth::{Clock, TokenProvider, TokenSource, system_clock};
 use linkedin_core::linkedin::campaigns::CampaignStatus;
-use linkedin_core::linkedin::creatives::CreativeStatus;
+use linkedin_core::linkedin::creatives::{CreativeStatus, InlineCreative, InlineVisual};
 use linkedin_core::linkedin::retry::RetryPolicy;
 use linkedin_core::linkedin::{ApiError, LinkedInClient, http_client};
 use linkedin_core::money::Money;
@@ -362,6 +362,72 @@ async fn partial_updates_are_restli_posts_with_a_set_patch() {
         assert_eq!(header_of(r, "x-restli-protocol-version"), Some("2.0.0"));
     }
     assert_eq!(c.stats().writes, 3);
+}
+
+fn inline(visual: InlineVisual) -> InlineCreative {
+    InlineCreative {
+        campaign: CampaignId(252074216),
+        name: "copy b1 #1 urgency".into(),
+        intended_status: CreativeStatus::Active,
+        author: "urn:li:organization:2414183".into(),
+        commentary: "Stop guessing.".into(),
+        headline: "Find deals first".into(),
+        description: Some("Data on every listing".into()),
+        call_to_action: Some("LEARN_MORE".into()),
+        visual,
+    }
+}
+
+#[tokio::test]
+async fn create_inline_is_one_restli_action_with_the_post_inside_and_is_never_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/rest/adAccounts/{ACCOUNT}/creatives")))
+        .and(query_param("action", "createInline"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-restli-id", "urn%3Ali%3AsponsoredCreative%3A771")
+                .set_body_json(json!({"value": {"creative": "urn:li:sponsoredCreative:771"}})),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let article = InlineVisual::Article { source: "https://ex.com/a".into(), thumbnail: Some("urn:li:image:9".into()) };
+    assert_eq!(c.create_inline(&inline(article)).await.unwrap(), CreativeId(771));
+    let reqs = server.received_requests().await.unwrap();
+    let r = &reqs[0];
+    assert_eq!(raw_query(r), "action=createInline");
+    assert_eq!(header_of(r, "x-restli-method"), Some("ACTION"));
+    assert_eq!(header_of(r, "content-type"), Some("application/json"));
+    assert_eq!(
+        String::from_utf8(r.body.clone()).unwrap(),
+        concat!(
+            r#"{"creative":{"campaign":"urn:li:sponsoredCampaign:252074216","inlineContent":{"post":{"#,
+            r#""adContext":{"dscAdAccount":"urn:li:sponsoredAccount:508720451","dscStatus":"ACTIVE"},"#,
+            r#""author":"urn:li:organization:2414183","commentary":"Stop guessing.","#,
+            r#""content":{"article":{"description":"Data on every listing","source":"https://ex.com/a","#,
+            r#""thumbnail":"urn:li:image:9","title":"Find deals first"}},"contentCallToActionLabel":"LEARN_MORE","#,
+            r#""isReshareDisabledByAuthor":false,"lifecycleState":"PUBLISHED","visibility":"PUBLIC"}},"#,
+            r#""intendedStatus":"ACTIVE","name":"copy b1 #1 urgency"}}"#
+        )
+    );
+
+    // A media post: the title on the media, the landing page beside it, no description.
+    let media =
+        inline(InlineVisual::Media { id: "urn:li:image:5".into(), landing_page: Some("https://ex.com".into()) });
+    let post = &media.to_json(AccountId(ACCOUNT))["creative"]["inlineContent"]["post"];
+    assert_eq!(post["content"], json!({"media": {"id": "urn:li:image:5", "title": "Find deals first"}}));
+    assert_eq!(post["contentLandingPage"], "https://ex.com");
+
+    // A 500 is not retried (a repeat could make a second ad) and says so; a 200 without an id is an error.
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(500)).up_to_n_times(1).mount(&server).await;
+    let err = c.create_inline(&media).await.unwrap_err();
+    assert!(matches!(err, ApiError::Rejected { status: 500, .. }), "{err}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 2, "one attempt");
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(json!({}))).mount(&server).await;
+    let err = c.create_inline(&media).await.unwrap_err().to_string();
+    assert!(err.contains("no x-restli-id") && err.contains("Campaign Manager"), "{err}");
 }
 
 #[tokio::test]

@@ -4,11 +4,12 @@
 //! The decisions themselves are pure functions in [`linkedin_core::decisions`]; this crate gathers the
 //! evidence (the [`PerformanceSource`](linkedin_core::performance::PerformanceSource), LinkedIn's live
 //! state, the audit log's history), applies the writes through the LinkedIn client unless
-//! `DRY_RUN`, writes the audit log ([`audit`]), the report ([`report`]) and the metrics, and can undo a
+//! `DRY_RUN`, writes the audit log ([`linkedin_core::audit`]), the report ([`report`]) and the metrics, and can undo a
 //! run ([`undo`]).
 
-pub mod audit;
 mod config;
+/// The audit log lives in `linkedin-core`: `copy approve` writes it too.
+pub use linkedin_core::audit;
 pub mod report;
 mod run;
 pub mod undo;

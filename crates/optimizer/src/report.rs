@@ -32,6 +32,7 @@ fn action(a: &Action) -> String {
         Action::FlagWinner => "winner".into(),
         Action::SetBid { from, to } => format!("bid ${from:.2} → ${to:.2}"),
         Action::SetDailyBudget { from, to } => format!("daily budget ${from:.2} → ${to:.2}"),
+        Action::Publish => "new creative".into(),
     }
 }
 

@@ -453,7 +453,8 @@ impl Optimizer {
                 Action::Resume => after.status = Some(CreativeStatus::Active.as_str().to_string()),
                 Action::SetBid { to, .. } => after.bid = Some(to),
                 Action::SetDailyBudget { to, .. } => after.daily_budget = Some(to),
-                Action::Keep | Action::FlagWinner => {}
+                // `decide` never publishes: only `copy approve` and AUTO_PUBLISH do.
+                Action::Keep | Action::FlagWinner | Action::Publish => {}
             }
             let (outcome, error) = if d.skipped.is_some() {
                 (Outcome::Skipped, None)
@@ -498,6 +499,7 @@ impl Optimizer {
                 error,
                 params: Some(self.settings.params),
                 undo_of: None,
+                published: None,
             });
         }
     }

@@ -1,4 +1,5 @@
-//! `linkedin-ads undo --run <run-id>`: restores the "before" state of every change a run applied.
+//! `linkedin-ads undo --run <run-id>`: restores the "before" state of every change a run applied
+//! (an optimizer run, an undo, or a `copy approve`, whose new creative is paused).
 //!
 //! Only entities still in the state the run left them in are restored: if someone (or a later run)
 //! changed a bid since, putting the old one back would overwrite their decision, so that entity is
@@ -48,12 +49,26 @@ async fn current(client: &LinkedInClient, entity: Entity) -> Result<EntityState,
 /// The part of the state `action` changed, compared on what it touched only.
 fn still_as_left(action: &Action, now: &EntityState, after: &EntityState) -> bool {
     match action {
-        Action::Pause | Action::Resume => now.status == after.status,
+        Action::Pause | Action::Resume | Action::Publish => now.status == after.status,
         Action::SetBid { .. } => now.bid.map(|b| b.normalize()) == after.bid.map(|b| b.normalize()),
         Action::SetDailyBudget { .. } => {
             now.daily_budget.map(|b| b.normalize()) == after.daily_budget.map(|b| b.normalize())
         }
         Action::Keep | Action::FlagWinner => false,
+    }
+}
+
+/// What undoing `line` changes: its entity, except for a publish, whose undo pauses the new creative
+/// (LinkedIn cannot delete a creative that has served; paused, it stops spending).
+fn target(line: &AuditLine) -> Result<Entity, String> {
+    if line.action != Action::Publish {
+        return Ok(line.entity);
+    }
+    match line.published.as_ref().and_then(|p| p.creative) {
+        Some(id) => Ok(Entity::Creative { id, campaign: line.entity.campaign() }),
+        None => {
+            Err(format!("{:?}: the publish line records no creative id; pause it in Campaign Manager", line.entity))
+        }
     }
 }
 
@@ -78,7 +93,14 @@ pub async fn undo(
     };
     let mut log = Vec::new();
     for line in lines.iter().filter(|l| l.outcome == Outcome::Applied) {
-        let now = match current(client, line.entity).await {
+        let entity = match target(line) {
+            Ok(e) => e,
+            Err(e) => {
+                report.failures.push(e);
+                continue;
+            }
+        };
+        let now = match current(client, entity).await {
             Ok(s) => s,
             Err(e) => {
                 report.failures.push(format!("reading {:?}: {e}", line.entity));
@@ -87,12 +109,19 @@ pub async fn undo(
         };
         if !still_as_left(&line.action, &now, &line.after) {
             report.skipped.push(format!(
-                "{:?}: changed since the run ({now:?}, the run left {:?}); left as is",
-                line.entity, line.after
+                "{entity:?}: changed since the run ({now:?}, the run left {:?}); left as is",
+                line.after
             ));
             continue;
         }
-        let b = &line.before;
+        // A publish's "before" is a creative that did not exist: undone, it is paused.
+        let restore = match line.action {
+            Action::Publish => {
+                EntityState { status: Some(CreativeStatus::Paused.as_str().into()), ..Default::default() }
+            }
+            _ => line.before.clone(),
+        };
+        let b = &restore;
         let currency = b.currency.clone().unwrap_or_else(|| "USD".into());
         let (action, outcome, error) = {
             let action = match line.action {
@@ -100,13 +129,14 @@ pub async fn undo(
                 Action::Resume => Action::Pause,
                 Action::SetBid { from, to } => Action::SetBid { from: to, to: from },
                 Action::SetDailyBudget { from, to } => Action::SetDailyBudget { from: to, to: from },
+                Action::Publish => Action::Pause,
                 other => other,
             };
             if dry_run {
                 (action, Outcome::DryRun, None)
             } else {
-                let result = match (line.entity, line.action) {
-                    (Entity::Creative { id, .. }, Action::Pause | Action::Resume) => {
+                let result = match (entity, line.action) {
+                    (Entity::Creative { id, .. }, Action::Pause | Action::Resume | Action::Publish) => {
                         let status = CreativeStatus::from(b.status.clone().unwrap_or_else(|| "ACTIVE".into()));
                         client.set_creative_status(id, &status).await
                     }
@@ -128,24 +158,25 @@ pub async fn undo(
         };
         match outcome {
             Outcome::Applied | Outcome::DryRun => report.restored += 1,
-            _ => report.failures.push(format!("{:?}: {}", line.entity, error.clone().unwrap_or_default())),
+            _ => report.failures.push(format!("{entity:?}: {}", error.clone().unwrap_or_default())),
         }
         log.push(AuditLine {
             run_id: id.clone(),
             as_of: clock.as_of,
             at: clock.now,
             dry_run,
-            entity: line.entity,
+            entity,
             action,
             outcome,
             reason: format!("undo of run {run}"),
             skipped_because: None,
             stats: None,
             before: now,
-            after: line.before.clone(),
+            after: restore,
             error,
             params: None,
             undo_of: Some(run.clone()),
+            published: None,
         });
     }
     match audit::write(store.as_ref(), clock.as_of, &id, &log).await {

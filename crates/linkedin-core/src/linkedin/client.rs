@@ -78,6 +78,8 @@ impl Call {
 #[derive(Debug)]
 pub(crate) struct Reply {
     pub body: bytes::Bytes,
+    /// `x-restli-id`: the id of what a CREATE or create-like ACTION made.
+    pub restli_id: Option<String>,
 }
 
 struct Inner {
@@ -227,7 +229,8 @@ impl LinkedInClient {
                         if call.method != Method::GET && !tunnel {
                             inner.counters.writes.fetch_add(1, Ordering::Relaxed);
                         }
-                        return Ok(Reply { body });
+                        let restli_id = headers.get("x-restli-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+                        return Ok(Reply { body, restli_id });
                     }
                     let err = ErrorBody::parse(&body);
                     match status.as_u16() {

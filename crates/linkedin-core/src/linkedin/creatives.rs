@@ -1,12 +1,14 @@
-//! Creatives: the finder by campaign, get, and the status update the optimizer makes.
+//! Creatives: the finder by campaign, get, the status update the optimizer makes, and `createInline`
+//! (a new post and its creative in one call) for approved ad copy.
 
 use serde::{Deserialize, Serialize};
 
 use super::analytics::MAX_FACET_URNS;
 use super::campaigns::string_enum;
 use super::client::{Call, LinkedInClient};
+use super::error::excerpt;
 use super::{ApiError, Patch};
-use crate::ids::{CampaignId, CreativeId, PostUrn};
+use crate::ids::{AccountId, CampaignId, CreativeId, PostUrn};
 use crate::restli::{Query, Value, encode_leaf};
 
 string_enum!(
@@ -66,6 +68,76 @@ impl Creative {
     }
 }
 
+/// What a new post shows besides its text, taken over from an existing post of the campaign (the
+/// copy generator writes text; it does not make images).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InlineVisual {
+    /// An article (link) post: the landing page is the article's `source`.
+    Article { source: String, thumbnail: Option<String> },
+    /// A single-image or video post (`urn:li:image:…`, `urn:li:video:…`) and its landing page.
+    Media { id: String, landing_page: Option<String> },
+}
+
+/// A Sponsored Content creative and its post (a "dark" post, shown only as an ad), made in one
+/// `createInline` call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlineCreative {
+    pub campaign: CampaignId,
+    pub name: String,
+    pub intended_status: CreativeStatus,
+    /// `urn:li:organization:N`: the page the ad speaks for.
+    pub author: String,
+    /// The intro text.
+    pub commentary: String,
+    pub headline: String,
+    /// Shown by article ads only.
+    pub description: Option<String>,
+    pub call_to_action: Option<String>,
+    pub visual: InlineVisual,
+}
+
+impl InlineCreative {
+    /// The request body: `{"creative":{"campaign","intendedStatus","name","inlineContent":{"post":{…}}}}`.
+    pub fn to_json(&self, account: AccountId) -> serde_json::Value {
+        use serde_json::json;
+        let mut post = json!({
+            "author": self.author,
+            "commentary": self.commentary,
+            "visibility": "PUBLIC",
+            "lifecycleState": "PUBLISHED",
+            "isReshareDisabledByAuthor": false,
+            "adContext": { "dscAdAccount": account.urn(), "dscStatus": "ACTIVE" },
+        });
+        match &self.visual {
+            InlineVisual::Article { source, thumbnail } => {
+                let mut article = json!({ "source": source, "title": self.headline });
+                if let Some(d) = &self.description {
+                    article["description"] = json!(d);
+                }
+                if let Some(t) = thumbnail {
+                    article["thumbnail"] = json!(t);
+                }
+                post["content"] = json!({ "article": article });
+            }
+            InlineVisual::Media { id, landing_page } => {
+                post["content"] = json!({ "media": { "id": id, "title": self.headline } });
+                if let Some(l) = landing_page {
+                    post["contentLandingPage"] = json!(l);
+                }
+            }
+        }
+        if let Some(cta) = &self.call_to_action {
+            post["contentCallToActionLabel"] = json!(cta);
+        }
+        json!({ "creative": {
+            "campaign": self.campaign.urn(),
+            "intendedStatus": self.intended_status.as_str(),
+            "name": self.name,
+            "inlineContent": { "post": post },
+        }})
+    }
+}
+
 /// The creatives finder's largest page.
 pub const CREATIVE_PAGE_SIZE: u32 = 100;
 
@@ -99,6 +171,42 @@ impl LinkedInClient {
     pub async fn set_creative_status(&self, id: CreativeId, status: &CreativeStatus) -> Result<Patch, ApiError> {
         let set = serde_json::json!({ "intendedStatus": status.as_str() });
         self.partial_update(self.creative_path(id), set).await
+    }
+
+    /// `POST /rest/adAccounts/{a}/creatives?action=createInline` (`X-RestLi-Method: ACTION`): creates
+    /// the post and the creative, and returns the creative's id (from `x-restli-id`, else the
+    /// body's `value.creative`). Never retried: a repeat after a lost answer would make a second ad.
+    pub async fn create_inline(&self, creative: &InlineCreative) -> Result<CreativeId, ApiError> {
+        let body = creative.to_json(self.account());
+        let call = Call {
+            method: reqwest::Method::POST,
+            path: self.account_path("/creatives"),
+            query: Some("action=createInline".into()),
+            json_body: Some(serde_json::to_vec(&body).expect("JSON value serialises")),
+            restli_method: Some("ACTION"),
+            idempotent: false,
+        };
+        let endpoint = "ACTION createInline".to_string();
+        let reply = self.execute(call).await?;
+        let from_body = || {
+            serde_json::from_slice::<serde_json::Value>(&reply.body)
+                .ok()?
+                .pointer("/value/creative")?
+                .as_str()
+                .map(str::to_string)
+        };
+        // Rest.li 2.0 may percent-encode the id in the header.
+        let header = reply.restli_id.as_ref().map(|h| h.replace("%3A", ":").replace("%3a", ":"));
+        let urn = header.or_else(from_body).ok_or_else(|| ApiError::Malformed {
+            endpoint: endpoint.clone(),
+            detail: "no x-restli-id header and no value.creative in the body: the creative may exist; look in Campaign Manager before approving again".into(),
+            excerpt: excerpt(&reply.body, 200),
+        })?;
+        CreativeId::parse(&urn).map_err(|e| ApiError::Malformed {
+            endpoint,
+            detail: format!("the new creative's id '{urn}': {e}"),
+            excerpt: excerpt(&reply.body, 200),
+        })
     }
 
     fn creative_path(&self, id: CreativeId) -> String {

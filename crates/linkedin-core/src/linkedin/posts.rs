@@ -13,6 +13,9 @@ use crate::restli::encode_leaf;
 pub struct Post {
     #[serde(default)]
     pub id: Option<String>,
+    /// `urn:li:organization:N`: the company page the post speaks for.
+    #[serde(default)]
+    pub author: Option<String>,
     /// The intro text.
     #[serde(default)]
     pub commentary: Option<String>,
@@ -25,7 +28,7 @@ pub struct Post {
     pub content_call_to_action_label: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PostContent {
     #[serde(default)]
@@ -42,6 +45,9 @@ pub struct Article {
     pub title: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+    /// `urn:li:image:N`, the article's picture.
+    #[serde(default)]
+    pub thumbnail: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -1,16 +1,21 @@
 //! The audit log: `logs/optimizer_actions/dt=YYYY-MM-DD/<run-id>.jsonl`, one line per decision taken
 //! or skipped, with the state before and after, the evidence, the policy and its parameters, and
 //! whether it was a dry run. The cooldown guardrail and `linkedin-ads undo` read it back.
+//!
+//! The optimizer writes it, and so does `copy approve` (a published variation is a write to LinkedIn
+//! like any other), which is why it lives here and not in the optimizer.
 
 use std::collections::BTreeMap;
 
+use crate::decisions::{Action, CreativeStats, Entity, Params};
+use crate::ids::CreativeId;
+use crate::layout::{self, RunId};
+use crate::linkedin::campaigns::Campaign;
+use crate::linkedin::creatives::Creative;
+use crate::linkedin::posts::AdCopy;
+use crate::raw::parse_ndjson;
+use crate::store::{ObjectStore, StoreError};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use linkedin_core::decisions::{Action, CreativeStats, Entity, Params};
-use linkedin_core::layout::{self, RunId};
-use linkedin_core::linkedin::campaigns::Campaign;
-use linkedin_core::linkedin::creatives::Creative;
-use linkedin_core::raw::parse_ndjson;
-use linkedin_core::store::{ObjectStore, StoreError};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -88,6 +93,27 @@ pub struct AuditLine {
     /// The run an undo line reverses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undo_of: Option<RunId>,
+    /// A [`Action::Publish`] line: what was published and the creative LinkedIn made of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<Published>,
+}
+
+/// What `copy approve` (or `AUTO_PUBLISH`) published.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Published {
+    /// The batch's key, `copy/pending/dt=…/<batch>.json`.
+    pub batch_key: String,
+    pub batch: RunId,
+    /// The variation's rank in the batch, from 1 (best predicted CTR).
+    pub variation: usize,
+    pub angle: String,
+    pub predicted_ctr: Option<f64>,
+    /// The winner whose post lent the new one its author, media and landing page.
+    pub template_creative: CreativeId,
+    /// The copy as sent.
+    pub copy: AdCopy,
+    /// The new creative, once LinkedIn created it.
+    pub creative: Option<CreativeId>,
 }
 
 pub async fn write(
@@ -119,7 +145,8 @@ pub async fn latest_changes(
             for e in errors {
                 tracing::warn!(key = %meta.key, line = e.line, "unreadable audit line skipped: {}", e.message);
             }
-            for l in lines.into_iter().filter(|l| l.outcome == Outcome::Applied) {
+            // A publish adds a creative and changes no state a cooldown guards.
+            for l in lines.into_iter().filter(|l| l.outcome == Outcome::Applied && l.action != Action::Publish) {
                 match out.get(&l.entity) {
                     Some(seen) if (seen.as_of, seen.at) >= (l.as_of, l.at) => {}
                     _ => {

@@ -1,0 +1,142 @@
+//! `copy approve` against the local LinkedIn sandbox: the exact `createInline` bytes, the audit line,
+//! dry run, the refusals (validation, twice, unknown batch), and `undo` pausing the new creative.
+
+#[path = "../../optimizer/tests/common/mod.rs"]
+mod common;
+
+use std::sync::Arc;
+
+use copy_generator::{Batch, CopyGenerator, Pick, Publisher};
+use linkedin_core::audit::{self, Outcome};
+use linkedin_core::decisions::{Action, Entity};
+use linkedin_core::linkedin::creatives::CreativeStatus;
+use linkedin_core::metrics::{EmfWriter, SharedBuffer};
+use linkedin_core::{CreativeId, RunClock};
+
+use common::{World, world, writes};
+
+/// The world after 8 days, with the Monday batch saved: (batch id, batch, its key).
+async fn with_batch(w: &World) -> (String, Batch, String) {
+    let generator = CopyGenerator {
+        store: w.store.clone(),
+        performance: Arc::new(data_processor::performance::LocalPerformance::new(w.store.clone())),
+        generator: Arc::new(copy_generator::offline::OfflineGenerator),
+        scorer_endpoint: None,
+        metrics: Arc::new(EmfWriter::new(SharedBuffer::default())),
+        auto_publish: None,
+    };
+    let report = generator.run(w.at(8, 60)).await;
+    assert!(report.succeeded(), "{report:?}");
+    let key = report.batch_key.expect("a batch");
+    let batch: Batch = serde_json::from_slice(&w.store.get(&key).await.unwrap().unwrap()).unwrap();
+    (batch.batch.0.clone(), batch, key)
+}
+
+fn publisher(w: &World, dry_run: bool) -> Publisher {
+    Publisher { store: w.store.clone(), client: w.client.clone(), dry_run }
+}
+
+#[tokio::test]
+async fn an_approved_variation_becomes_a_creative_once_logged_and_undoable() {
+    let w = world(8).await;
+    let (id, batch, key) = with_batch(&w).await;
+    let before = writes(&w).len();
+
+    // Dry run: every check and the request, nothing sent, an audit line that says so.
+    let dry = publisher(&w, true).approve(&id, Pick::Rank(1), w.at(8, 70)).await.unwrap();
+    assert_eq!((dry.outcome, dry.creative), (Outcome::DryRun, None));
+    assert_eq!(writes(&w).len(), before, "a dry run sends nothing");
+    let lines = audit::read_run(w.store.as_ref(), &dry.run_id).await.unwrap();
+    assert!(lines[0].dry_run && lines[0].action == Action::Publish && lines[0].outcome == Outcome::DryRun);
+
+    // The real thing, picked by angle.
+    let angle = batch.variations[0].variation.angle;
+    let report = publisher(&w, false).approve(&id, Pick::Angle(angle), w.at(8, 80)).await.unwrap();
+    assert!(report.succeeded(), "{report:?}");
+    assert_eq!(report.outcome, Outcome::Applied);
+    let new = report.creative.expect("the new creative");
+
+    // Exactly one write, with exactly these bytes.
+    let sent = writes(&w)[before..].to_vec();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let account = w.sb.with(|s| s.scenario.account.clone());
+    assert_eq!(sent[0].0, format!("/rest/adAccounts/{}/creatives", account.id));
+    let v = &batch.variations[0].variation;
+    let winner = batch.brief.winners.iter().find(|x| x.campaign_id == batch.source_campaign).unwrap();
+    let expected = serde_json::json!({"creative": {
+        "campaign": format!("urn:li:sponsoredCampaign:{}", batch.source_campaign),
+        "intendedStatus": "ACTIVE",
+        "name": format!("copy {id} #1 {}", angle.as_str()),
+        "inlineContent": {"post": {
+            "author": format!("urn:li:organization:{}", account.organization),
+            "commentary": v.intro_text,
+            "visibility": "PUBLIC",
+            "lifecycleState": "PUBLISHED",
+            "isReshareDisabledByAuthor": false,
+            "adContext": {"dscAdAccount": format!("urn:li:sponsoredAccount:{}", account.id), "dscStatus": "ACTIVE"},
+            "content": {"article": {
+                "source": winner.landing_page.clone().unwrap(),
+                "title": v.headline,
+                "description": v.description,
+            }},
+            "contentCallToActionLabel": v.call_to_action,
+        }},
+    }});
+    assert_eq!(sent[0].1, serde_json::to_string(&expected).unwrap());
+    assert_eq!(report.request, expected);
+
+    // LinkedIn has it, with the variation's copy on a post of the same page.
+    let creative = w.client.get_creative(new).await.unwrap();
+    assert_eq!(creative.campaign.0, batch.source_campaign);
+    assert_eq!(creative.intended_status, CreativeStatus::Active);
+    let post = w.client.get_post(creative.post().unwrap()).await.unwrap();
+    assert_eq!(post.commentary.as_deref(), Some(v.intro_text.as_str()));
+
+    // The audit line: before (nothing) and after (ACTIVE), and what was published from which batch.
+    let line = audit::read_run(w.store.as_ref(), &report.run_id).await.unwrap().remove(0);
+    assert_eq!(line.entity, Entity::Campaign { id: linkedin_core::CampaignId(batch.source_campaign) });
+    assert_eq!((line.before.status.as_deref(), line.after.status.as_deref()), (None, Some("ACTIVE")));
+    let p = line.published.unwrap();
+    assert_eq!((p.batch_key.as_str(), p.variation, p.creative), (key.as_str(), 1, Some(new)));
+    assert_eq!(p.template_creative, CreativeId(winner.creative_id));
+
+    // Never twice, whichever way it is named.
+    let err = publisher(&w, false).approve(&id, Pick::Rank(1), w.at(8, 90)).await.unwrap_err();
+    assert!(err.contains("already published") && err.contains(&new.0.to_string()), "{err}");
+    assert_eq!(writes(&w).len(), before + 1);
+
+    // Undo pauses it (a creative that may have served cannot be deleted).
+    let undone = optimizer::undo::undo(w.store.clone(), &w.client, &report.run_id, w.at(8, 100), false).await.unwrap();
+    assert_eq!((undone.restored, undone.failures.len()), (1, 0), "{undone:?}");
+    assert_eq!(w.client.get_creative(new).await.unwrap().intended_status, CreativeStatus::Paused);
+    let last = writes(&w).pop().unwrap();
+    assert!(last.0.ends_with(&format!("urn%3Ali%3AsponsoredCreative%3A{}", new.0)), "{last:?}");
+    assert_eq!(last.1, r#"{"patch":{"$set":{"intendedStatus":"PAUSED"}}}"#);
+}
+
+#[tokio::test]
+async fn edited_copy_that_breaks_a_limit_an_old_batch_and_an_unknown_batch_are_refused() {
+    let w = world(8).await;
+    let (id, mut batch, key) = with_batch(&w).await;
+    let before = writes(&w).len();
+
+    // A reviewer's edit that LinkedIn would refuse is caught before the call.
+    batch.variations[1].variation.headline = "x".repeat(201);
+    w.store.put(&key, serde_json::to_vec(&batch).unwrap(), "application/json").await.unwrap();
+    let err = publisher(&w, false).approve(&id, Pick::Rank(2), w.at(8, 70)).await.unwrap_err();
+    assert!(err.contains("fails validation") && err.contains("headline"), "{err}");
+
+    // Long after: the winners have moved on.
+    let late = RunClock { as_of: batch.as_of + chrono::TimeDelta::days(29), now: w.at(8, 80).now };
+    let err = publisher(&w, false).approve(&key, Pick::Rank(1), late).await.unwrap_err();
+    assert!(err.contains("29 days old"), "{err}");
+
+    let err = publisher(&w, false).approve("20990101T000000Z-ffffff", Pick::Rank(1), w.at(8, 90)).await.unwrap_err();
+    assert!(err.contains("no batch") && err.contains(&id), "names the batches there are: {err}");
+    let err = publisher(&w, false).approve(&id, Pick::Rank(6), w.at(8, 90)).await.unwrap_err();
+    assert!(err.contains("1 to 5"), "{err}");
+    assert!("7".parse::<Pick>().is_ok() && "social-proof".parse::<Pick>().is_ok());
+    assert!("bold".parse::<Pick>().unwrap_err().contains("problem_solution"));
+
+    assert_eq!(writes(&w).len(), before, "nothing was sent");
+}
