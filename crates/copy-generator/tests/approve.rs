@@ -1,5 +1,6 @@
 //! `copy approve` against the local LinkedIn sandbox: the exact `createInline` bytes, the audit line,
-//! dry run, the refusals (validation, twice, unknown batch), and `undo` pausing the new creative.
+//! dry run, the refusals (validation, twice, unknown batch), `undo` pausing the new creative, and the
+//! weekly job with `AUTO_PUBLISH` on S3 (moto).
 
 #[path = "../../optimizer/tests/common/mod.rs"]
 mod common;
@@ -15,17 +16,20 @@ use linkedin_core::{CreativeId, RunClock};
 
 use common::{World, world, writes};
 
-/// The world after 8 days, with the Monday batch saved: (batch id, batch, its key).
-async fn with_batch(w: &World) -> (String, Batch, String) {
-    let generator = CopyGenerator {
+fn generator(w: &World, auto_publish: Option<Publisher>) -> CopyGenerator {
+    CopyGenerator {
         store: w.store.clone(),
         performance: Arc::new(data_processor::performance::LocalPerformance::new(w.store.clone())),
         generator: Arc::new(copy_generator::offline::OfflineGenerator),
         scorer_endpoint: None,
         metrics: Arc::new(EmfWriter::new(SharedBuffer::default())),
-        auto_publish: None,
-    };
-    let report = generator.run(w.at(8, 60)).await;
+        auto_publish,
+    }
+}
+
+/// The world after 8 days, with the Monday batch saved: (batch id, batch, its key).
+async fn with_batch(w: &World) -> (String, Batch, String) {
+    let report = generator(w, None).run(w.at(8, 60)).await;
     assert!(report.succeeded(), "{report:?}");
     let key = report.batch_key.expect("a batch");
     let batch: Batch = serde_json::from_slice(&w.store.get(&key).await.unwrap().unwrap()).unwrap();
@@ -139,4 +143,35 @@ async fn edited_copy_that_breaks_a_limit_an_old_batch_and_an_unknown_batch_are_r
     assert!("bold".parse::<Pick>().unwrap_err().contains("problem_solution"));
 
     assert_eq!(writes(&w).len(), before, "nothing was sent");
+}
+
+#[tokio::test]
+async fn auto_publish_puts_the_best_variation_live_from_a_batch_in_s3() {
+    let moto = test_support::Moto::start();
+    let bucket = moto.bucket("ads-data").await;
+    let store: Arc<dyn linkedin_core::store::ObjectStore> =
+        Arc::new(linkedin_aws::s3::S3Store::new(moto.s3().await, &bucket));
+    let w = common::world_in(8, store).await;
+    let before = writes(&w).len();
+
+    let report = generator(&w, Some(publisher(&w, false))).run(w.at(8, 60)).await;
+    assert!(report.succeeded(), "{report:?}");
+    let key = report.batch_key.clone().unwrap();
+    let batch: Batch = serde_json::from_slice(&w.store.get(&key).await.unwrap().unwrap()).unwrap();
+    let md = w.store.get(&key.replace(".json", ".md")).await.unwrap().expect("the Markdown beside it");
+    assert!(String::from_utf8(md).unwrap().contains(&format!("linkedin-ads copy approve {} N", batch.batch)));
+
+    let published = report.published.clone().expect("AUTO_PUBLISH published");
+    assert_eq!((published.variation, published.outcome), (1, Outcome::Applied));
+    assert_eq!(writes(&w).len(), before + 1);
+    let line = audit::read_run(w.store.as_ref(), &published.run_id).await.unwrap().remove(0);
+    assert!(line.reason.starts_with("AUTO_PUBLISH"), "{}", line.reason);
+    let copy = line.published.unwrap().copy;
+    assert_eq!(copy.headline.as_deref(), Some(batch.variations[0].variation.headline.as_str()));
+    assert!(report.summary().contains("AUTO_PUBLISH: published variation 1"), "{}", report.summary());
+
+    // DRY_RUN holds it back: checked and logged, nothing sent.
+    let dry = generator(&w, Some(publisher(&w, true))).run(w.at(8, 120)).await;
+    assert_eq!(dry.published.unwrap().outcome, Outcome::DryRun);
+    assert_eq!(writes(&w).len(), before + 1);
 }
