@@ -5,7 +5,8 @@
 //! its author (the company page), its image or article, and its landing page. Only the text changes.
 //! The write is a `createInline` call (post and creative in one request), checked before it is made:
 //! the copy is validated again (a reviewer may have edited the JSON), the campaign must still be able
-//! to take a creative, and a variation is published once. Every attempt, dry runs and failures
+//! to take a creative, and a variation is published once (the audit log, and the creative's unique
+//! name in the campaign, which also makes a repeat after a lost answer safe). Every attempt, dry runs and failures
 //! included, is an audit line in `logs/optimizer_actions/` with `action: publish`, so `undo --run`
 //! pauses the creative again.
 
@@ -16,10 +17,10 @@ use linkedin_core::RunClock;
 use linkedin_core::audit::{self, AuditLine, EntityState, Outcome, Published};
 use linkedin_core::decisions::{Action, Entity};
 use linkedin_core::layout::{self, RunId};
-use linkedin_core::linkedin::LinkedInClient;
 use linkedin_core::linkedin::campaigns::CampaignStatus;
 use linkedin_core::linkedin::creatives::{CreativeStatus, InlineCreative, InlineVisual};
 use linkedin_core::linkedin::posts::AdCopy;
+use linkedin_core::linkedin::{ApiError, LinkedInClient};
 use linkedin_core::raw::parse_ndjson;
 use linkedin_core::store::ObjectStore;
 use linkedin_core::{CampaignId, CreativeId};
@@ -31,6 +32,19 @@ use crate::variation::Angle;
 
 /// A batch older than this is refused: its winners, and so its brief, have moved on.
 pub const MAX_BATCH_AGE_DAYS: i64 = 28;
+/// `createInline` attempts when the answers leave open whether the creative was made.
+pub const CREATE_ATTEMPTS: u32 = 3;
+
+/// Whether a failed create may still have made the creative: LinkedIn failed after receiving it.
+fn may_have_created(e: &ApiError) -> bool {
+    matches!(e, ApiError::Rejected { status: 500..=504, .. } | ApiError::Network { .. })
+}
+
+/// The new creative's name: unique per batch and variation, so it doubles as an idempotency key.
+pub fn creative_name(batch: &RunId, rank: usize, angle: Angle) -> String {
+    format!("copy {batch} #{rank} {}", angle.as_str())
+}
+
 /// LinkedIn's cap on creatives per campaign.
 pub const MAX_CREATIVES_PER_CAMPAIGN: usize = 100;
 
@@ -254,9 +268,9 @@ impl Publisher {
         let (outcome, creative, error) = if self.dry_run {
             (Outcome::DryRun, None, None)
         } else {
-            match self.client.create_inline(&inline).await {
+            match self.create(&inline).await {
                 Ok(id) => (Outcome::Applied, Some(id), None),
-                Err(e) => (Outcome::Failed, None, Some(e.to_string())),
+                Err(e) => (Outcome::Failed, None, Some(e)),
             }
         };
         let created = EntityState { status: Some(inline.intended_status.as_str().to_string()), ..Default::default() };
@@ -324,6 +338,35 @@ impl Publisher {
         Ok(report)
     }
 
+    /// `createInline`, made safe to repeat: after an answer that leaves open whether LinkedIn made
+    /// the creative (5xx, a dropped connection), the campaign is searched for the creative's unique
+    /// name before asking again, so a lost answer never becomes a second ad.
+    async fn create(&self, inline: &InlineCreative) -> Result<CreativeId, String> {
+        let mut last = String::new();
+        for attempt in 1..=CREATE_ATTEMPTS {
+            match self.client.create_inline(inline).await {
+                Ok(id) => return Ok(id),
+                Err(e) if may_have_created(&e) => {
+                    tracing::warn!(attempt, error = %e, "createInline failed; looking for the creative before trying again");
+                    last = e.to_string();
+                    let found = self
+                        .client
+                        .find_creatives(&[inline.campaign])
+                        .await
+                        .map_err(|e| format!("{last}; then listing the campaign's creatives to check: {e}; look in Campaign Manager for '{}' before approving again", inline.name))?;
+                    if let Some(c) = found.iter().find(|c| c.name.as_deref() == Some(inline.name.as_str())) {
+                        return Ok(c.id);
+                    }
+                }
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        Err(format!(
+            "{last} ({CREATE_ATTEMPTS} attempts; before each repeat the campaign held no creative named '{}')",
+            inline.name
+        ))
+    }
+
     /// The request: the variation's text on the template's post (the campaign's best winner).
     async fn build(
         &self,
@@ -354,6 +397,14 @@ impl Publisher {
                 "campaign {} has {} creatives, LinkedIn's limit is {MAX_CREATIVES_PER_CAMPAIGN}: archive some first",
                 campaign_id.0,
                 existing.len()
+            ));
+        }
+        let name = creative_name(&batch.batch, rank, v.angle);
+        if let Some(c) = existing.iter().find(|c| c.name.as_deref() == Some(name.as_str())) {
+            // Made by an earlier attempt whose answer or audit line was lost.
+            return Err(format!(
+                "campaign {} already has creative {} named '{name}': variation {rank} was published before; it is not published twice",
+                campaign_id.0, c.id.0
             ));
         }
         let winner =
@@ -394,7 +445,7 @@ impl Publisher {
         };
         let inline = InlineCreative {
             campaign: campaign_id,
-            name: format!("copy {} #{rank} {}", batch.batch, v.angle.as_str()),
+            name,
             intended_status: CreativeStatus::Active,
             author,
             commentary: v.intro_text.clone(),

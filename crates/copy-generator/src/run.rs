@@ -79,6 +79,8 @@ pub struct CopyReport {
     pub problems: Vec<String>,
     /// What `AUTO_PUBLISH` did.
     pub published: Option<ApproveReport>,
+    /// Why `AUTO_PUBLISH` published nothing (a check refused it; nothing was sent).
+    pub publish_refused: Option<String>,
     pub failures: Vec<String>,
 }
 
@@ -92,14 +94,24 @@ impl CopyReport {
             return format!("copy-generator {}: no batch: {why}", self.as_of);
         }
         match &self.batch_key {
-            Some(k) => format!(
-                "copy-generator {}: {} variations from {} winners by {}, saved to {k}{}",
-                self.as_of,
-                self.variations,
-                self.winners,
-                self.generator,
-                self.published.as_ref().map(|p| format!("; AUTO_PUBLISH: {}", p.summary())).unwrap_or_default()
-            ),
+            Some(k) => {
+                format!(
+                    "copy-generator {}: {} variations from {} winners by {}, saved to {k}{}",
+                    self.as_of,
+                    self.variations,
+                    self.winners,
+                    self.generator,
+                    match (&self.published, &self.publish_refused) {
+                        (Some(p), _) => format!("; AUTO_PUBLISH: {}", p.summary()),
+                        (None, Some(why)) => format!("; AUTO_PUBLISH refused: {why}"),
+                        (None, None) => String::new(),
+                    }
+                ) + &if self.failures.is_empty() {
+                    String::new()
+                } else {
+                    format!("; FAILED: {}", self.failures.join("; "))
+                }
+            }
             None => format!("copy-generator {}: no batch ({})", self.as_of, self.failures.join("; ")),
         }
     }
@@ -121,6 +133,7 @@ impl CopyGenerator {
             skipped: None,
             problems: Vec::new(),
             published: None,
+            publish_refused: None,
             failures: Vec::new(),
         };
         if let Err(e) = self.generate(clock, &batch, &mut report).await {
@@ -190,9 +203,18 @@ impl CopyGenerator {
             .map_err(|e| format!("saving {md}: {e}"))?;
         report.markdown_key = Some(md);
         if let Some(p) = &self.auto_publish {
-            let published = p.publish(&key, &b, 1, clock, "AUTO_PUBLISH (best predicted CTR)").await?;
-            report.failures.extend(published.failures.iter().cloned());
-            report.published = Some(published);
+            // A refusal (published before, campaign full, a template post without a landing page) is a
+            // guardrail doing its work, like an optimizer skip: reported, not a failed run.
+            match p.publish(&key, &b, 1, clock, "AUTO_PUBLISH (best predicted CTR)").await {
+                Ok(published) => {
+                    report.failures.extend(published.failures.iter().cloned());
+                    report.published = Some(published);
+                }
+                Err(why) => {
+                    tracing::warn!(batch = %key, "AUTO_PUBLISH did not publish: {why}");
+                    report.publish_refused = Some(why);
+                }
+            }
         }
         Ok(())
     }

@@ -119,6 +119,38 @@ async fn an_approved_variation_becomes_a_creative_once_logged_and_undoable() {
 }
 
 #[tokio::test]
+async fn a_5xx_on_create_is_checked_then_repeated_and_a_creative_from_a_lost_answer_is_not_made_twice() {
+    let w = world(8).await;
+    let (id, batch, _) = with_batch(&w).await;
+    let campaign = batch.source_campaign;
+    let count = |w: &World| w.sb.with(|s| s.market.creatives().filter(|c| c.campaign == campaign).count());
+    let n = count(&w);
+
+    // Every request fails once with a 5xx (then gets through): the create is repeated only after the
+    // campaign was searched for the creative's name.
+    w.sb.with(|s| {
+        s.faults.params.server_error = 1.0;
+        s.faults.params.max_consecutive = 1;
+    });
+    let report = publisher(&w, false).approve(&id, Pick::Rank(1), w.at(8, 70)).await.unwrap();
+    w.sb.with(|s| s.faults.params.server_error = 0.0);
+    assert_eq!(report.outcome, Outcome::Applied, "{report:?}");
+    assert_eq!(count(&w), n + 1, "one creative, not two");
+    let creates = writes(&w).iter().filter(|(p, _)| p.ends_with("/creatives")).count();
+    assert_eq!(creates, 2, "the failed attempt and the repeat");
+
+    // LinkedIn made variation 2 but the answer and the audit line were lost: found by name, refused.
+    let name = copy_generator::approve::creative_name(&batch.batch, 2, batch.variations[1].variation.angle);
+    let lost = w.sb.with(|s| {
+        let post = s.market.creatives().find(|c| c.campaign == campaign).unwrap().post.clone();
+        s.market.create_creative(campaign, &post, "ACTIVE", Some(name.clone())).unwrap()
+    });
+    let err = publisher(&w, false).approve(&id, Pick::Rank(2), w.at(8, 80)).await.unwrap_err();
+    assert!(err.contains(&format!("already has creative {lost} named '{name}'")), "{err}");
+    assert_eq!(count(&w), n + 2);
+}
+
+#[tokio::test]
 async fn edited_copy_that_breaks_a_limit_an_old_batch_and_an_unknown_batch_are_refused() {
     let w = world(8).await;
     let (id, mut batch, key) = with_batch(&w).await;

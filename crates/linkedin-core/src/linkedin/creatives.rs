@@ -175,7 +175,9 @@ impl LinkedInClient {
 
     /// `POST /rest/adAccounts/{a}/creatives?action=createInline` (`X-RestLi-Method: ACTION`): creates
     /// the post and the creative, and returns the creative's id (from `x-restli-id`, else the
-    /// body's `value.creative`). Never retried: a repeat after a lost answer would make a second ad.
+    /// body's `value.creative`). Not retried here: a repeat after a lost answer would make a second ad.
+    /// The caller repeats it only after checking the campaign for the creative (`copy approve` does,
+    /// by its unique name).
     pub async fn create_inline(&self, creative: &InlineCreative) -> Result<CreativeId, ApiError> {
         let body = creative.to_json(self.account());
         let call = Call {
