@@ -7,11 +7,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 
 usage() {
     cat <<'EOF'
-Usage: deploy/build.sh [--arch arm64|x86_64] [--verify-only]
+Usage: deploy/build.sh [--arch arm64|x86_64] [--zip-dir DIR] [--verify-only]
 
 Builds the four Lambda functions (collector, data-processor, optimizer, copy-generator) with
 `cargo lambda build --release --output-format zip`, in one cargo invocation so they share the
-dependency build, into target/lambda/<name>/bootstrap.zip (the path Terraform deploys), then checks
+dependency build, into target/lambda/<name>/bootstrap.zip (the path Terraform deploys by default), then checks
 that each zip holds one executable `bootstrap`, an ELF binary for the chosen architecture, and prints
 its size.
 
@@ -21,11 +21,15 @@ Options:
                   Terraform architecture. arm64 needs the Rust target aarch64-unknown-linux-gnu;
                   when rustup lacks it, this runs `rustup target add aarch64-unknown-linux-gnu`
                   (a download from the Rust distribution server).
-  --verify-only   build nothing: check the zips already in target/lambda/ for ARCH
+  --zip-dir DIR   build into (or, with --verify-only, check) DIR/<name>/bootstrap.zip instead of
+                  target/lambda/, e.g. to keep a release's zips for a rollback (README.md,
+                  "Rolling back"); deploy them with deploy/deploy-all.sh --skip-build --zip-dir DIR.
+                  Also LAMBDA_ZIP_DIR.
+  --verify-only   build nothing: check the zips already there for ARCH
   -h, --help      this text
 
 Tools: cargo (rustup), cargo-lambda and zig, from .venv/ (`make venv`; the script puts .venv/bin
-first on PATH). CARGO_TARGET_DIR moves the zips to $CARGO_TARGET_DIR/lambda/.
+first on PATH). Without --zip-dir, CARGO_TARGET_DIR moves the zips to $CARGO_TARGET_DIR/lambda/.
 `make build` runs `deploy/build.sh --arch x86_64`.
 EOF
 }
@@ -36,6 +40,7 @@ while [[ $# -gt 0 ]]; do
     case "$1" in
         -h | --help) usage; exit 0 ;;
         --arch) need_value "$1" "${2-}"; arch="$2"; shift 2 ;;
+        --zip-dir) need_value "$1" "${2-}"; export LAMBDA_ZIP_DIR="$2"; shift 2 ;;
         --verify-only) verify_only=true; shift ;;
         *) usage_error "unknown option: $1" ;;
     esac
@@ -46,9 +51,7 @@ case "$arch" in
     *) usage_error "--arch must be arm64 or x86_64, not '$arch'" ;;
 esac
 
-lambda_dir="${CARGO_TARGET_DIR:-$ROOT/target}"
-[[ "$lambda_dir" == /* ]] || lambda_dir="$ROOT/$lambda_dir"
-lambda_dir="$lambda_dir/lambda"
+lambda_dir="$(zip_dir)"
 
 # Checks one zip: exactly one member, `bootstrap`, executable, a 64-bit little-endian ELF executable for
 # the architecture; prints a line with the sizes. Exit 1 with the reason otherwise.
@@ -112,7 +115,8 @@ if ! $verify_only; then
         rm -f "$lambda_dir/$name/bootstrap.zip"
     done
     started=$SECONDS
-    (cd "$ROOT" && cargo lambda build --release --locked --output-format zip "$arch_flag" "${packages[@]}")
+    (cd "$ROOT" && cargo lambda build --release --locked --output-format zip "$arch_flag" \
+        --lambda-dir "$lambda_dir" "${packages[@]}")
     note "built in $((SECONDS - started)) s"
 fi
 

@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 usage() {
     cat <<'EOF'
 Usage: deploy/deploy-all.sh [--arch arm64|x86_64] [--var-file FILE] [--var NAME=VALUE]...
-                            [--skip-build] [--yes]
+                            [--zip-dir DIR] [--skip-build] [--yes]
 
 Deploys the whole stack: deploy/build.sh (the four zips in target/lambda/), then in terraform/:
 `terraform init`, `terraform plan -out=deploy.tfplan`, a confirmation prompt, and `terraform apply`
@@ -20,7 +20,11 @@ Options:
                      so the zips and the functions' architecture always match
   --var-file FILE    a .tfvars file for plan (e.g. your account id, alert email, schedules)
   --var NAME=VALUE   one Terraform variable for plan (repeatable)
-  --skip-build       deploy the zips already built (they are still checked for ARCH)
+  --zip-dir DIR      the zips' folder, DIR/<name>/bootstrap.zip (default target/lambda/; also
+                     LAMBDA_ZIP_DIR): built there, checked there, and passed to Terraform as
+                     -var lambda_zip_dir=DIR, so what is deployed is what was checked
+  --skip-build       deploy the zips already built (they are still checked for ARCH); with
+                     --zip-dir, a kept release: the rollback in README.md "Rolling back"
   --yes              apply without asking (CI); without it the plan is shown and you type 'yes'
   -h, --help         this text
 
@@ -43,6 +47,7 @@ while [[ $# -gt 0 ]]; do
             need_value "$1" "${2-}"
             [[ "$2" == *=* ]] || usage_error "--var takes NAME=VALUE (got '$2')"
             plan_args+=("-var=$2"); shift 2 ;;
+        --zip-dir) need_value "$1" "${2-}"; export LAMBDA_ZIP_DIR="$2"; shift 2 ;;
         --skip-build) skip_build=true; shift ;;
         --yes) yes=true; shift ;;
         *) usage_error "unknown option: $1" ;;
@@ -60,11 +65,10 @@ else
     "$ROOT/deploy/build.sh" --arch "$arch"
 fi
 
-if tf_has_variable lambda_architecture; then
-    plan_args+=("-var=lambda_architecture=$arch")
-else
+tf_has_variable lambda_architecture ||
     note "warning: $TF_DIR declares no variable lambda_architecture: make sure its Lambda architecture is $arch"
-fi
+lambda_vars="$(tf_lambda_vars "$arch")"
+[[ -z "$lambda_vars" ]] || mapfile -t -O "${#plan_args[@]}" plan_args <<<"$lambda_vars"
 
 tf_plan_apply "$yes" "${plan_args[@]}"
 terraform -chdir="$TF_DIR" output

@@ -1,5 +1,5 @@
 # The schedules (var.schedules, UTC): one rule per job, targeting that job's function, and a Lambda
-# permission that lets only that rule invoke it.
+# permission that lets only that rule invoke it. A job in var.paused_jobs keeps its rule, disabled.
 
 resource "aws_cloudwatch_event_rule" "job" {
   for_each = local.jobs
@@ -7,6 +7,8 @@ resource "aws_cloudwatch_event_rule" "job" {
   name                = "${local.function_names[each.key]}-schedule"
   description         = "Runs ${local.function_names[each.key]} on ${var.schedules[each.key]} (UTC)."
   schedule_expression = var.schedules[each.key]
+  # paused_jobs: the emergency stop. The rule stays, so un-pausing is one apply.
+  state = contains(var.paused_jobs, each.key) ? "DISABLED" : "ENABLED"
 }
 
 resource "aws_cloudwatch_event_target" "job" {

@@ -14,7 +14,7 @@ resource "aws_cloudwatch_log_group" "job" {
 
 resource "aws_lambda_function" "job" {
   #checkov:skip=CKV_AWS_117:The jobs call only public endpoints (LinkedIn, Anthropic, AWS APIs); in a VPC they would need a NAT gateway (about $32/month per AZ) or endpoints for five services, for no isolation gained.
-  #checkov:skip=CKV_AWS_116:A dead-letter queue would hold copies of the schedule's empty event: a failed run is retried by Lambda, alarmed on (monitoring.tf: Errors and missing runs), and the next schedule runs it again; its report says what failed.
+  #checkov:skip=CKV_AWS_116:A dead-letter queue would hold copies of the schedule's empty event: a failed run is alarmed on (monitoring.tf: Errors and missing runs), retried where a repeat is safe (aws_lambda_function_event_invoke_config below), and run again by the next schedule; its report says what failed.
   #checkov:skip=CKV_AWS_173:The environment holds names and ARNs only, no secret (secrets are read from Secrets Manager at run time), so a customer key for it would add cost and nothing else.
   #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile and a signing step in the release build; the zips are built from this repository by deploy/build.sh and deployed by the same operator.
   for_each = local.jobs
@@ -56,4 +56,17 @@ resource "aws_lambda_function" "job" {
 
   # The role's permissions must exist before the first invocation can use them.
   depends_on = [aws_iam_role_policy.job]
+}
+
+# Lambda retries a failed asynchronous (scheduled) run twice unless told otherwise. A run "fails" when any
+# part of it failed, after the rest has been done. The collector and the data processor only overwrite
+# their own objects, so a repeat is harmless and may succeed. The optimizer and the copy generator have
+# acted by then: a repeat sends a second report, and the copy generator would queue a second batch (paying
+# Claude again) and, with AUTO_PUBLISH, could publish a second creative from it. Those two wait for the
+# next schedule; the Errors alarm says a run failed.
+resource "aws_lambda_function_event_invoke_config" "job" {
+  for_each = local.jobs
+
+  function_name          = aws_lambda_function.job[each.key].function_name
+  maximum_retry_attempts = local.retry_attempts[each.key]
 }

@@ -115,6 +115,9 @@ locals {
     }
   }
 
+  # Lambda's retries of a failed scheduled run (lambda.tf): only for the jobs whose repeat is harmless.
+  retry_attempts = { collector = 2, data-processor = 2, optimizer = 0, copy-generator = 0 }
+
   # Which jobs use which shared resource (the IAM statements in iam.tf follow these).
   linkedin_secret_jobs = concat(["collector", "optimizer"], var.copy_generator_auto_publish ? ["copy-generator"] : [])
   athena_jobs          = var.athena_enabled ? ["optimizer", "copy-generator"] : []

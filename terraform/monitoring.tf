@@ -10,7 +10,8 @@ locals {
 }
 
 # A run that failed: the function returned an error (any part of the run failed, or it crashed or timed
-# out). Lambda retries a failed scheduled run twice; each failed attempt counts.
+# out). Lambda retries a failed collector or data-processor run twice (lambda.tf); each failed attempt
+# counts.
 resource "aws_cloudwatch_metric_alarm" "errors" {
   for_each = local.jobs
 
@@ -67,7 +68,9 @@ resource "aws_cloudwatch_metric_alarm" "missing_runs" {
   threshold           = 1
   treat_missing_data  = "breaching"
 
-  actions_enabled = true
+  # A paused job (var.paused_jobs) misses its runs on purpose: the alarm still shows ALARM in the
+  # console but sends nothing until the job is un-paused.
+  actions_enabled = !contains(var.paused_jobs, each.key)
   alarm_actions   = local.alarm_actions
   ok_actions      = local.alarm_actions
 }

@@ -73,13 +73,13 @@ variable "campaign_ids" {
 }
 
 variable "linkedin_api_version" {
-  description = "LINKEDIN_API_VERSION (YYYYMM). null = the version the binaries were built with, which a unit test keeps current; set it only to pin or to move ahead of a release."
+  description = "LINKEDIN_API_VERSION (YYYYMM, or YYYYMM.RR for a revision). null = the version the binaries were built with, which a unit test keeps current; set it only to pin or to move ahead of a release."
   type        = string
   default     = null
 
   validation {
-    condition     = var.linkedin_api_version == null || can(regex("^20[0-9]{2}(0[1-9]|1[0-2])$", var.linkedin_api_version))
-    error_message = "linkedin_api_version must be YYYYMM, e.g. 202610."
+    condition     = var.linkedin_api_version == null || can(regex("^20[0-9]{2}(0[1-9]|1[0-2])([.][0-9]{2})?$", var.linkedin_api_version))
+    error_message = "linkedin_api_version must be YYYYMM or YYYYMM.RR, e.g. 202610 or 202610.01."
   }
 }
 
@@ -248,13 +248,13 @@ variable "lambda_reserved_concurrency" {
 }
 
 variable "lambda_log_level" {
-  description = "Application log level (Lambda's advanced logging sets AWS_LAMBDA_LOG_LEVEL, which the jobs' logger follows)."
+  description = "Application log level (Lambda's advanced logging sets AWS_LAMBDA_LOG_LEVEL, which the jobs' logger follows). At most INFO: Lambda treats a JSON log line without a level, which is what every EMF metric line is, as INFO, so WARN and above would drop the metrics and every missing-run alarm would fire."
   type        = string
   default     = "INFO"
 
   validation {
-    condition     = contains(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"], var.lambda_log_level)
-    error_message = "lambda_log_level must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL."
+    condition     = contains(["TRACE", "DEBUG", "INFO"], var.lambda_log_level)
+    error_message = "lambda_log_level must be TRACE, DEBUG or INFO: at WARN and above Lambda drops the metric lines (they carry no level, so count as INFO) and the missing-run alarms fire."
   }
 }
 
@@ -288,6 +288,17 @@ variable "schedules" {
   validation {
     condition     = alltrue([for e in values(var.schedules) : can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(\\S+ \\S+ \\S+ \\S+ \\S+ \\S+\\))$", e))])
     error_message = "Each schedule must be an EventBridge expression: rate(6 hours) or cron(0 6 * * ? *) (six fields)."
+  }
+}
+
+variable "paused_jobs" {
+  description = "Functions whose schedule is switched off (rule state DISABLED) and whose missing-run alarm is silenced, e.g. [\"optimizer\"]: the emergency stop, or a pause while rolling back (README.md \"Rolling back\"). The function, its data and its other alarms stay; a manual run (deploy/invoke.sh --remote) still works. Empty = every job runs on its schedule."
+  type        = set(string)
+  default     = []
+
+  validation {
+    condition     = length(setsubtract(var.paused_jobs, ["collector", "data-processor", "optimizer", "copy-generator"])) == 0
+    error_message = "paused_jobs may hold only collector, data-processor, optimizer and copy-generator."
   }
 }
 

@@ -98,8 +98,25 @@ function_name() {
     fi
 }
 
-# The architecture of the complete set of zips in target/lambda/ (arm64 or x86_64); fails when a zip
-# is missing or broken. Terraform uploads the zips on every apply, so its lambda_architecture must match.
+# The folder holding the four zips, <dir>/<name>/bootstrap.zip, as an absolute path (Terraform reads it
+# from TF_DIR): LAMBDA_ZIP_DIR (the scripts' --zip-dir sets it), else $CARGO_TARGET_DIR/lambda, else
+# target/lambda, where `cargo lambda build` writes them.
+zip_dir() {
+    local dir
+    if [[ -n "${LAMBDA_ZIP_DIR:-}" ]]; then
+        dir="$LAMBDA_ZIP_DIR"
+        [[ "$dir" == /* ]] || dir="$PWD/$dir"
+    else
+        dir="${CARGO_TARGET_DIR:-$ROOT/target}"
+        # cargo runs from the repository (build.sh), so a relative CARGO_TARGET_DIR is relative to it.
+        [[ "$dir" == /* ]] || dir="$ROOT/$dir"
+        dir="$dir/lambda"
+    fi
+    printf '%s\n' "$dir"
+}
+
+# The architecture of the complete set of zips in zip_dir (arm64 or x86_64); fails when a zip is missing
+# or broken. Terraform uploads the zips on every apply, so its lambda_architecture must match.
 zips_arch() {
     local arch
     for arch in arm64 x86_64; do
@@ -111,12 +128,19 @@ zips_arch() {
     return 1
 }
 
-# -var=lambda_architecture=<the zips' architecture> for a Terraform run that is not deploy-all.sh: every
-# apply deploys the zips, and a mismatch would leave functions that cannot start.
-tf_lambda_architecture_var() {
-    local arch
-    arch="$(zips_arch)" || die "no complete set of Lambda zips in ${CARGO_TARGET_DIR:-target}/lambda/: every terraform
-  apply deploys them, so build them first (deploy/build.sh --arch <the architecture you deploy>)"
+# The -var arguments that make Terraform deploy exactly the zips the script checked, one per line, for
+# the variables the configuration declares: lambda_zip_dir (where they are; without it Terraform would
+# read ../target/lambda whatever was checked) and lambda_architecture (ARCH, else the zips' own; a
+# mismatch leaves functions that cannot start).
+tf_lambda_vars() {
+    local arch="${1-}"
+    if [[ -z "$arch" ]]; then
+        arch="$(zips_arch)" || die "no complete set of Lambda zips in $(zip_dir)/: every terraform apply deploys
+  them, so build them first (deploy/build.sh --arch <the architecture you deploy>)"
+    fi
+    if tf_has_variable lambda_zip_dir; then
+        printf -- '-var=lambda_zip_dir=%s\n' "$(zip_dir)"
+    fi
     if tf_has_variable lambda_architecture; then
         printf -- '-var=lambda_architecture=%s\n' "$arch"
     fi

@@ -87,7 +87,8 @@ def run_terraform(args: list[str], cwd: Path, env: dict, timeout: int = 600) -> 
     cmd = [terraform_bin(), *args]
     p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     if p.returncode != 0:
-        raise RuntimeError(f"`terraform {' '.join(args)}` failed (exit {p.returncode}) in {cwd}:\n{p.stdout[-6000:]}\n{p.stderr[-6000:]}")
+        # A plan refusing many variables repeats the whole vars file in each error: keep enough stderr.
+        raise RuntimeError(f"`terraform {' '.join(args)}` failed (exit {p.returncode}) in {cwd}:\n{p.stdout[-6000:]}\n{p.stderr[-20000:]}")
     return p
 
 

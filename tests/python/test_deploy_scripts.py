@@ -4,6 +4,8 @@ calls they make, against recording stand-ins for `aws` and `terraform` (no cloud
 `make deploy-check` runs shellcheck on the same scripts.
 """
 
+import base64
+import hashlib
 import json
 import os
 import re
@@ -254,7 +256,7 @@ def elf_header(machine: int) -> bytes:
     return bytes(head) + b"\0" * 1000
 
 
-def make_zips(target: Path, machine=0x3E, mode=0o755, extra=None, skip=()):
+def make_zips(target: Path, machine=0x3E, mode=0o755, extra=None, skip=(), release=b""):
     for name in LAMBDAS:
         if name in skip:
             continue
@@ -263,7 +265,7 @@ def make_zips(target: Path, machine=0x3E, mode=0o755, extra=None, skip=()):
         with zipfile.ZipFile(folder / "bootstrap.zip", "w") as z:
             info = zipfile.ZipInfo("bootstrap")
             info.external_attr = (stat.S_IFREG | mode) << 16
-            z.writestr(info, elf_header(machine))
+            z.writestr(info, elf_header(machine) + release)  # release: bytes that tell builds apart
             if extra:
                 z.writestr(extra, "x")
 
@@ -294,6 +296,38 @@ def test_verify_refuses_a_zip_lambda_could_not_run(tmp_path, broken, message):
     result = verify(tmp_path, "x86_64")
     assert result.returncode == 1
     assert message in result.stderr
+
+
+def test_build_with_a_zip_dir_builds_and_checks_there(tmp_path):
+    """--zip-dir keeps a release: cargo lambda writes there (--lambda-dir) and the check reads there."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "cargo.json"
+    # A stand-in cargo that records its arguments and writes x86_64 zips where --lambda-dir says.
+    write_tool(bin_dir, "cargo", f'''
+import json, sys, zipfile, stat, pathlib
+args = sys.argv[1:]
+json.dump(args, open({str(log)!r}, "w"))
+out = pathlib.Path(args[args.index("--lambda-dir") + 1])
+for name in {LAMBDAS!r}:
+    (out / name).mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out / name / "bootstrap.zip", "w") as z:
+        info = zipfile.ZipInfo("bootstrap")
+        info.external_attr = (stat.S_IFREG | 0o755) << 16
+        z.writestr(info, {elf_header(0x3E)!r})
+''')
+    write_tool(bin_dir, "cargo-lambda", "")
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "CARGO_TARGET_DIR": str(tmp_path / "target")}
+    result = subprocess.run([str(DEPLOY / "build.sh"), "--arch", "x86_64", "--zip-dir", "releases/v1"],
+                            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    args = json.loads(log.read_text())
+    assert args[:2] == ["lambda", "build"] and "--x86-64" in args
+    release = tmp_path / "releases" / "v1"  # relative to where the operator stands
+    assert args[args.index("--lambda-dir") + 1] == str(release)
+    for name in LAMBDAS:
+        assert str(release / name / "bootstrap.zip") in result.stdout
+    assert not (tmp_path / "target" / "lambda").exists()
 
 
 def test_build_refuses_an_unknown_architecture():
@@ -527,7 +561,8 @@ def test_update_via_terraform_applies_and_checks_the_live_environment(fake, tmp_
 
 def test_deploy_all_plans_then_applies_exactly_that_plan(fake, tmp_path):
     make_zips(tmp_path / "target")
-    (fake.tf_dir / "variables.tf").write_text('variable "lambda_architecture" {\n  default = "arm64"\n}\n')
+    (fake.tf_dir / "variables.tf").write_text('variable "lambda_architecture" {\n  default = "arm64"\n}\n'
+                                              'variable "lambda_zip_dir" {\n  default = null\n}\n')
     var_file = tmp_path / "prod.tfvars"
     var_file.write_text('alert_email = "a@b.c"\n')
     env = {**fake.env, "CARGO_TARGET_DIR": str(tmp_path / "target")}
@@ -541,8 +576,32 @@ def test_deploy_all_plans_then_applies_exactly_that_plan(fake, tmp_path):
     plan, apply = calls[1], calls[2]
     assert f"-var-file={var_file}" in plan  # absolute: -chdir would resolve a relative one from terraform/
     assert "-var=lambda_architecture=x86_64" in plan
+    # Terraform deploys the zips that were checked, not whatever is in its default ../target/lambda.
+    assert f"-var=lambda_zip_dir={tmp_path / 'target' / 'lambda'}" in plan
     plan_file = next(a for a in plan if a.startswith("-out="))[len("-out="):]
     assert apply[-1] == plan_file
+
+
+def test_deploy_all_deploys_a_kept_release_from_its_zip_dir(fake, tmp_path):
+    """The rollback: --skip-build --zip-dir checks the kept zips and has Terraform deploy exactly those."""
+    make_zips(tmp_path / "target", machine=0x3E)  # the current build: x86_64
+    make_zips(tmp_path / "kept", machine=0xB7)  # the release rolled back to: arm64
+    (fake.tf_dir / "variables.tf").write_text('variable "lambda_architecture" {\n  default = "arm64"\n}\n'
+                                              'variable "lambda_zip_dir" {\n  default = null\n}\n')
+    env = {**fake.env, "CARGO_TARGET_DIR": str(tmp_path / "target")}
+    result = run("deploy-all.sh", "--skip-build", "--yes", "--zip-dir", str(tmp_path / "kept" / "lambda"), env=env)
+    assert result.returncode == 0, result.stderr
+    plan = next(c["args"] for c in fake.log("terraform") if c["args"][1] == "plan")
+    assert f"-var=lambda_zip_dir={tmp_path / 'kept' / 'lambda'}" in plan
+    assert "-var=lambda_architecture=arm64" in plan  # the default --arch, checked against the kept zips
+
+    # A kept folder of the wrong architecture is refused before Terraform runs.
+    before = len(fake.log("terraform"))
+    result = run("deploy-all.sh", "--skip-build", "--yes", "--arch", "x86_64",
+                 "--zip-dir", str(tmp_path / "kept" / "lambda"), env=env)
+    assert result.returncode == 1
+    assert "built for arm64, not x86_64" in result.stderr
+    assert len(fake.log("terraform")) == before
 
 
 def test_deploy_endpoints_disable_deletes_them_without_waiting(fake, tmp_path):
@@ -671,6 +730,21 @@ def test_deploy_all_then_endpoints_on_moto(moto_deploy):
         config = lam.get_function_configuration(FunctionName=f"linkedin-ads-{name}")
         assert config["Architectures"] == ["arm64"]  # the zips' architecture, passed by deploy-all
         assert "CREATIVE_SCORER_ENDPOINT" not in config["Environment"]["Variables"]
+
+    # The rollback (README.md "Rolling back"): a kept release's zips, deployed from their folder without
+    # a build, replace every function's code; then the current build goes back.
+    kept = Path(var_file).parent / "releases" / "v0"
+    make_zips(kept, machine=0xB7, release=b"v0")
+    result = run("deploy-all.sh", "--skip-build", "--yes", "--var-file", var_file, "--zip-dir", str(kept / "lambda"), env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    for name in LAMBDAS:
+        sha = base64.b64encode(hashlib.sha256((kept / "lambda" / name / "bootstrap.zip").read_bytes()).digest()).decode()
+        assert lam.get_function_configuration(FunctionName=f"linkedin-ads-{name}")["CodeSha256"] == sha, name
+    result = run("deploy-all.sh", "--skip-build", "--yes", "--var-file", var_file, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    current = Path(env["CARGO_TARGET_DIR"]) / "lambda" / "collector" / "bootstrap.zip"
+    sha = base64.b64encode(hashlib.sha256(current.read_bytes()).digest()).decode()
+    assert lam.get_function_configuration(FunctionName="linkedin-ads-collector")["CodeSha256"] == sha
 
     result = run("deploy-endpoints.sh", "--yes", "--var-file", var_file, *SAGEMAKER_OPTIONS, env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
