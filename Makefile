@@ -9,7 +9,8 @@ export CARGO_TERM_COLOR ?= never
 
 .PHONY: test demo train venv fmt-check clippy cargo-test py-test terraform-check deploy-check build fmt clean
 
-## test: fmt check, clippy, every Rust test (moto included), the Python tests
+## test: fmt check, clippy, every Rust test (moto included), the Python tests (Terraform on moto and the
+## deploy scripts included), terraform fmt/validate/checkov, shellcheck, the four Lambda zips (x86_64)
 test: venv fmt-check clippy cargo-test py-test terraform-check deploy-check build
 	@echo "make test: all checks passed"
 
@@ -45,7 +46,7 @@ clippy:
 cargo-test:
 	cargo test --workspace --locked
 
-py-test: venv
+py-test: venv $(VENV)-awscli/.installed
 	cargo build --locked -p cli
 	$(PY) -m pytest -q tests/python
 
@@ -74,6 +75,13 @@ terraform-check: $(VENV)-checkov/.installed
 	BC_SKIP_MAPPING=TRUE $(VENV)-checkov/bin/checkov -d terraform --framework terraform --quiet --compact \
 	  --skip-path '\.terraform'
 
+# The AWS CLI that the deploy scripts' moto tests run (tests/python/test_deploy_scripts.py), in its own venv:
+# not in .venv/, which the deploy scripts put first on PATH, where it would shadow the tests' stand-in aws.
+$(VENV)-awscli/.installed: requirements-awscli.txt
+	python3 -m venv $(VENV)-awscli
+	$(VENV)-awscli/bin/pip install --quiet --disable-pip-version-check -r requirements-awscli.txt
+	touch $@
+
 $(VENV)-checkov/.installed: requirements-checkov.txt
 	python3 -m venv $(VENV)-checkov
 	$(VENV)-checkov/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
@@ -94,4 +102,4 @@ fmt:
 
 clean:
 	cargo clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(VENV)-checkov $(VENV)-awscli

@@ -31,8 +31,9 @@ Options:
   --remote              invoke the function deployed on AWS Lambda
   --async               with --remote: queue the event as EventBridge does (invocation type Event,
                         Lambda's own retries); the result is then in CloudWatch Logs and the bucket
-  --function-name NAME  with --remote: the deployed name (default: LAMBDA_NAME_PREFIX + FUNCTION,
-                        prefix "linkedin-ads-")
+  --function-name NAME  with --remote: the deployed name (default: LAMBDA_NAME_PREFIX + FUNCTION
+                        when that is set, else Terraform's output lambda_function_names, else
+                        "linkedin-ads-" + FUNCTION)
   --as-of YYYY-MM-DD    put detail.as_of in the event
   --event FILE          send this payload as it is instead (--as-of then does not apply)
   --port PORT           local: the port cargo lambda watch listens on (default 9000, on 127.0.0.1)

@@ -38,7 +38,8 @@ Options:
   --yes                   --via terraform: apply without asking
   -h, --help              this text
 
-Function names: LAMBDA_NAME_PREFIX + copy-generator / optimizer (prefix "linkedin-ads-").
+Function names: LAMBDA_NAME_PREFIX + copy-generator / optimizer when that is set, else Terraform's
+output lambda_function_names, else "linkedin-ads-" + the job.
 EOF
 }
 

@@ -1,6 +1,6 @@
 # One role per job, each allowed exactly what its code does (locals.tf lists the bucket prefixes; the
-# rest follows the shared resources each job uses). No statement has Resource "*" except X-Ray's, whose
-# actions take no resource.
+# rest follows the shared resources each job uses). No job statement has Resource "*" except X-Ray's,
+# whose actions take no resource. (The SageMaker role, in sagemaker.tf, has its own, each justified.)
 
 locals {
   bucket_arn = aws_s3_bucket.data.arn
@@ -94,9 +94,10 @@ locals {
           condition = []
         },
         {
-          # Athena checks the bucket's region for the data and the results location.
+          # Athena checks the bucket's region for the data and the results location, and lists the
+          # multipart uploads of the results it writes (AWS's documented results-location permissions).
           sid       = "AthenaBucketLocation"
-          actions   = ["s3:GetBucketLocation"]
+          actions   = ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"]
           resources = [local.bucket_arn]
           condition = []
         },

@@ -82,7 +82,8 @@ data "aws_iam_policy_document" "sagemaker" {
   }
 
   statement {
-    # The SageMaker scikit-learn images live in AWS-owned registries, one account per region.
+    # Wildcard: the account. The SageMaker scikit-learn images live in AWS-owned registries, a different
+    # account in each region (and sagemaker_image_uri may name any of them); the repository is pinned.
     sid       = "PullScikitLearnImage"
     actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
     resources = ["arn:${local.partition}:ecr:${var.aws_region}:*:repository/sagemaker-scikit-learn"]

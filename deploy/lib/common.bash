@@ -1,6 +1,13 @@
 # Shared by the deploy/*.sh scripts (sourced, never run). Each script defines usage() (to stdout) first.
 # shellcheck shell=bash
 
+# bash 4.4 or later: mapfile, and empty arrays under `set -u`. macOS's /bin/bash is 3.2; the scripts run
+# the first bash on PATH, so `brew install bash` is enough there.
+if ((BASH_VERSINFO[0] < 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] < 4))); then
+    printf 'error: the deploy scripts need bash 4.4 or later, this is %s: install a newer bash and put it first on PATH (macOS: brew install bash)\n' "$BASH_VERSION" >&2
+    exit 1
+fi
+
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 TF_DIR="${TF_DIR:-$ROOT/terraform}"
 LAMBDAS=(collector data-processor optimizer copy-generator)

@@ -703,8 +703,11 @@ def moto_deploy(tmp_path_factory):
 
     th.terraform_bin()
     mirror = th.provider_mirror()
-    if shutil.which("aws") is None:
-        raise RuntimeError("the AWS CLI (aws) is not on PATH: `pip install awscli` or AWS CLI v2; these tests run it")
+    # The pinned CLI from .venv-awscli/ (make py-test installs it), else one on PATH.
+    aws_dir = ROOT / ".venv-awscli" / "bin"
+    if not (aws_dir / "aws").exists() and shutil.which("aws") is None:
+        raise RuntimeError("the AWS CLI (aws) is not installed: `make .venv-awscli/.installed` (pinned in "
+                           "requirements-awscli.txt), or AWS CLI v2 on PATH; these tests run it")
     work = tmp_path_factory.mktemp("deploy-moto")
     moto = th.Moto()
     try:
@@ -716,6 +719,8 @@ def moto_deploy(tmp_path_factory):
         env = {**th.tf_env(work), "TF_DIR": str(module), "TF_INIT_ARGS": f"-plugin-dir={mirror}",
                "CARGO_TARGET_DIR": str(work / "target"), "AWS_ENDPOINT_URL": moto.endpoint}
         env.pop("LAMBDA_NAME_PREFIX", None)
+        if (aws_dir / "aws").exists():
+            env["PATH"] = f"{aws_dir}:{env['PATH']}"
         yield {"moto": moto, "env": env, "var_file": str(var_file)}
     finally:
         moto.stop()

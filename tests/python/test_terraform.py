@@ -179,8 +179,8 @@ def test_environment_names_and_defaults_are_the_codes(hcl):
 
 
 def test_every_wildcard_in_a_policy_is_justified():
-    """A bare "*" (resource, principal) or an action with a wildcard must follow a `Wildcard:` comment
-    in the same statement. Prefix ARNs (bucket/raw/analytics/*) are not wildcards in this sense."""
+    """A bare "*" (resource, principal), an action with a wildcard or an ARN with a wildcard field (any
+    account, say) must follow a `Wildcard:` comment in the same statement. Prefix ARNs (bucket/raw/analytics/*) are not wildcards in this sense."""
     problems = []
     for f in TF_FILES:
         lines = f.read_text().splitlines()
@@ -188,7 +188,8 @@ def test_every_wildcard_in_a_policy_is_justified():
             code = line.split("#", 1)[0]
             bare = re.search(r'"\*"', code)
             wild_action = re.search(r'"[a-z0-9-]+:[A-Za-z]*\*"', code)
-            if not (bare or wild_action):
+            wild_account = re.search(r'arn:[^"]*:\*:', code)  # any account, region or service in an ARN
+            if not (bare or wild_action or wild_account):
                 continue
             window = lines[max(0, i - 6):i]
             if not any("# Wildcard:" in w for w in window):
@@ -532,6 +533,10 @@ def test_each_role_has_least_privilege(stack, applied):
             f"arn:aws:glue:us-east-1:{ACCOUNT}:catalog", f"arn:aws:glue:us-east-1:{ACCOUNT}:database/linkedin_ads",
             f"arn:aws:glue:us-east-1:{ACCOUNT}:table/linkedin_ads/*",
         } if athena else set())
+        # The results location: the bucket's region and multipart uploads, on the bucket alone.
+        for action in ("s3:GetBucketLocation", "s3:ListBucketMultipartUploads"):
+            assert granted(st, action) == ({BUCKET_ARN} if athena else set()), f"{job}: {action}"
+        assert granted(st, "s3:AbortMultipartUpload") == (objects("athena-results/") if athena else set())
         endpoint = {"optimizer": "linkedin-ads-bid-optimizer", "copy-generator": "linkedin-ads-creative-scorer"}.get(job)
         assert granted(st, "sagemaker:InvokeEndpoint") == (
             {f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:endpoint/{endpoint}"} if endpoint else set())
