@@ -106,6 +106,18 @@ elif (service, command) == ("lambda", "update-function-configuration"):
     Path(os.environ["FAKE_LAMBDA"]).write_text(json.dumps(state))
 elif (service, command) == ("lambda", "wait"):
     pass
+elif (service, command) == ("athena", "get-named-query"):
+    query = opt("--query")
+    print(f"q-{opt('--named-query-id')}" if query == "NamedQuery.Name" else f"SELECT '{opt('--named-query-id')}'")
+elif (service, command) == ("athena", "start-query-execution"):
+    print("exec-" + opt("--query-string").split("'")[1])
+elif (service, command) == ("athena", "get-query-execution"):
+    # FAKE_ATHENA_FAIL=<named query id>: that one's execution fails; every other one succeeds.
+    failed = opt("--query-execution-id") == "exec-" + os.environ.get("FAKE_ATHENA_FAIL", "none")
+    if opt("--query") == "QueryExecution.Status.StateChangeReason":
+        print("line 1:8: mismatched input 'TABLEX'")
+    else:
+        print("FAILED" if failed else "SUCCEEDED")
 else:
     print(f"fake aws: unexpected call {args}", file=sys.stderr)
     sys.exit(99)
@@ -189,9 +201,9 @@ def fake(tmp_path):
 # --- every script: the conventions ------------------------------------------------------------------
 
 
-def test_there_are_the_six_scripts():
-    assert [p.name for p in SCRIPTS] == ["build.sh", "deploy-all.sh", "deploy-endpoints.sh", "invoke.sh",
-                                         "train-models.sh", "update-lambda-endpoints.sh"]
+def test_there_are_the_seven_scripts():
+    assert [p.name for p in SCRIPTS] == ["athena-ddl.sh", "build.sh", "deploy-all.sh", "deploy-endpoints.sh",
+                                         "invoke.sh", "train-models.sh", "update-lambda-endpoints.sh"]
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
@@ -221,12 +233,12 @@ def test_an_unknown_option_prints_the_usage_on_stderr_and_exits_2(script):
 
 
 @pytest.mark.parametrize("script", ["invoke.sh", "train-models.sh", "update-lambda-endpoints.sh",
-                                    "deploy-endpoints.sh"])
+                                    "deploy-endpoints.sh", "athena-ddl.sh"])
 def test_a_missing_aws_cli_is_named_with_how_to_install_it(script, tmp_path):
     path = ":".join(d for d in os.environ["PATH"].split(":") if d and not (Path(d) / "aws").exists())
     env = {**os.environ, "PATH": path, "TF_DIR": str(tmp_path), "BUCKET_NAME": "b", "SAGEMAKER_ROLE_ARN": "r"}
     args = {"invoke.sh": ["--remote", "collector"], "update-lambda-endpoints.sh": ["--via", "aws", "--unset"]}
-    if script == "deploy-endpoints.sh":  # terraform is checked first: give it one
+    if script in ("deploy-endpoints.sh", "athena-ddl.sh"):  # terraform is checked first: give it one
         write_tool(tmp_path, "terraform", "")
         env["PATH"] = f"{tmp_path}:{path}"
     result = run(script, *args.get(script, []), env=env)
@@ -556,6 +568,29 @@ def test_update_via_terraform_applies_and_checks_the_live_environment(fake, tmp_
     assert "-var=enable_sagemaker_endpoints=true" in plan
 
 
+# --- athena-ddl.sh ---------------------------------------------------------------------------------------
+
+DDL_OUTPUTS = json.dumps({"athena_workgroup": "linkedin-ads", "athena_ddl_named_query_ids": ["nq1", "nq2", "nq3"]})
+
+
+def test_athena_ddl_stops_at_the_first_failed_statement_with_athenas_reason(fake):
+    env = {**fake.env, "FAKE_TF_OUTPUTS": DDL_OUTPUTS, "FAKE_ATHENA_FAIL": "nq2"}
+    result = run("athena-ddl.sh", env=env)
+    assert result.returncode == 1
+    assert "1. q-nq1: SUCCEEDED (exec-nq1)" in result.stdout
+    assert "q-nq2 (exec-nq2): FAILED: line 1:8: mismatched input 'TABLEX'" in result.stderr
+    started = [c["args"] for c in fake.log("aws") if c["args"][:2] == ["athena", "start-query-execution"]]
+    assert [a[a.index("--query-string") + 1] for a in started] == ["SELECT 'nq1'", "SELECT 'nq2'"]  # not nq3
+    assert all(a[a.index("--work-group") + 1] == "linkedin-ads" for a in started)
+
+
+def test_athena_ddl_needs_an_applied_stack(fake):
+    result = run("athena-ddl.sh", env={**fake.env, "FAKE_TF_OUTPUTS": "{}"})
+    assert result.returncode == 1
+    assert "no output athena_workgroup" in result.stderr and "deploy-all.sh" in result.stderr
+    assert run("athena-ddl.sh", "--timeout", "soon", env=fake.env).returncode == 2
+
+
 # --- deploy-all.sh, deploy-endpoints.sh: the Terraform sequence ---------------------------------------
 
 
@@ -750,6 +785,26 @@ def test_deploy_all_then_endpoints_on_moto(moto_deploy):
     current = Path(env["CARGO_TARGET_DIR"]) / "lambda" / "collector" / "bootstrap.zip"
     sha = base64.b64encode(hashlib.sha256(current.read_bytes()).digest()).decode()
     assert lam.get_function_configuration(FunctionName="linkedin-ads-collector")["CodeSha256"] == sha
+
+    # The Athena DDL from the named queries, in file order: --dry-run lists them, then each one runs.
+    athena = moto_deploy["moto"].client("athena")
+    named = [athena.get_named_query(NamedQueryId=i)["NamedQuery"]
+             for i in json.loads(subprocess.run(["terraform", f"-chdir={env['TF_DIR']}", "output", "-json",
+                                                 "athena_ddl_named_query_ids"], capture_output=True, text=True,
+                                                env=env, check=True).stdout)]
+    assert [q["Name"] for q in named] == sorted(q["Name"] for q in named) and len(named) >= 6
+    assert named[0]["QueryString"].startswith("CREATE DATABASE IF NOT EXISTS linkedin_ads")
+    result = run("athena-ddl.sh", "--dry-run", env=env)
+    assert result.returncode == 0, result.stderr
+    assert [line.split(" ")[1] for line in result.stdout.splitlines()] == [q["Name"] for q in named]
+    assert athena.list_query_executions()["QueryExecutionIds"] == []
+    result = run("athena-ddl.sh", env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    ran = re.findall(r"^\d+\. (\S+): SUCCEEDED \((\S+)\)$", result.stdout, re.MULTILINE)
+    assert [name for name, _ in ran] == [q["Name"] for q in named]
+    for (_, execution), q in zip(ran, named):
+        e = athena.get_query_execution(QueryExecutionId=execution)["QueryExecution"]
+        assert (e["Query"], e["WorkGroup"]) == (q["QueryString"], "linkedin-ads")
 
     result = run("deploy-endpoints.sh", "--yes", "--var-file", var_file, *SAGEMAKER_OPTIONS, env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
