@@ -164,10 +164,16 @@ tar -czf "$workdir/sourcedir.tar.gz" -C "$ROOT/sagemaker" --exclude=__pycache__ 
 note "uploading the training scripts to $source_uri"
 aws s3 cp --only-show-errors "$workdir/sourcedir.tar.gz" "$source_uri"
 
+# Job names follow the functions' names (<project_name>-<job>, from Terraform's outputs or
+# LAMBDA_NAME_PREFIX), so two stacks in one account keep their jobs apart.
+prefix="$(function_name collector)"
+prefix="${prefix%collector}"
 jobs=()
 for model in "${models[@]}"; do
-    job="linkedin-ads-${model//_/-}-$stamp"
-    JOB="$job" MODEL="$model" ROLE_ARN="$role_arn" IMAGE_URI="$image_uri" SOURCE_URI="$source_uri" \
+    job="${prefix}${model//_/-}-$stamp"
+    ((${#job} <= 63)) || die "training job name $job is longer than SageMaker's 63 characters: use a shorter
+  project_name (or LAMBDA_NAME_PREFIX)"
+    JOB="$job" PROJECT="${prefix%-}" MODEL="$model" ROLE_ARN="$role_arn" IMAGE_URI="$image_uri" SOURCE_URI="$source_uri" \
         REGION="$region" BUCKET="$bucket" INSTANCE_TYPE="$instance_type" \
         python3 - "$workdir/$model.json" <<'PY'
 import json, os, sys
@@ -206,7 +212,7 @@ request = {
     "OutputDataConfig": {"S3OutputPath": f"s3://{e['BUCKET']}/models/{e['MODEL']}/"},
     "ResourceConfig": {"InstanceType": e["INSTANCE_TYPE"], "InstanceCount": 1, "VolumeSizeInGB": 10},
     "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
-    "Tags": [{"Key": "project", "Value": "linkedin-ads"}],
+    "Tags": [{"Key": "project", "Value": e["PROJECT"]}],
 }
 json.dump(request, open(sys.argv[1], "w"), indent=2)
 PY

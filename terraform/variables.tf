@@ -17,7 +17,7 @@ variable "aws_region" {
 }
 
 variable "project_name" {
-  description = "Prefix of every resource name (functions are <project_name>-collector, ...; deploy/ assumes the default linkedin-ads) and the Project tag."
+  description = "Prefix of every resource name (functions are <project_name>-collector, ...; deploy/ reads the names from the outputs, or LAMBDA_NAME_PREFIX) and the Project tag."
   type        = string
   default     = "linkedin-ads"
 

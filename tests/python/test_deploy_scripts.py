@@ -448,6 +448,7 @@ def test_train_starts_one_script_mode_job_per_model(fake):
     jobs = [c["training_job"] for c in fake.log("aws") if "training_job" in c]
     assert [j["TrainingJobName"].rsplit("-", 2)[0] for j in jobs] == [
         "linkedin-ads-creative-scorer", "linkedin-ads-bid-optimizer"]
+    assert all(j["Tags"] == [{"Key": "project", "Value": "linkedin-ads"}] for j in jobs)
     for job, model in zip(jobs, ("creative_scorer", "bid_optimizer")):
         assert job["AlgorithmSpecification"]["TrainingImage"] == (
             "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3")
@@ -509,12 +510,17 @@ def test_train_needs_the_training_sets(fake):
 
 def test_train_takes_bucket_and_role_from_terraform_outputs(fake):
     seed_training_sets(fake)
-    env = {**fake.env, "FAKE_TF_OUTPUTS": json.dumps({"bucket_name": "the-bucket", "sagemaker_role_arn": "tf-role"})}
+    env = {**fake.env, "FAKE_TF_OUTPUTS": json.dumps({
+        "bucket_name": "the-bucket", "sagemaker_role_arn": "tf-role",
+        "lambda_function_names": {name: f"acme-ads-{name}" for name in LAMBDAS}})}
     result = run("train-models.sh", "--no-wait", "--image-uri", "my/image:1", env=env)
     assert result.returncode == 0, result.stderr
     job = next(c["training_job"] for c in fake.log("aws") if "training_job" in c)
     assert job["RoleArn"] == "tf-role"
     assert job["AlgorithmSpecification"]["TrainingImage"] == "my/image:1"
+    # The stack's project_name, read from the functions' names, names and tags the jobs.
+    assert job["TrainingJobName"].startswith("acme-ads-creative-scorer-")
+    assert job["Tags"] == [{"Key": "project", "Value": "acme-ads"}]
 
 
 def test_train_without_a_bucket_is_a_usage_error(fake):
