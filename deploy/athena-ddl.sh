@@ -55,18 +55,22 @@ mapfile -t ids < <(terraform -chdir="$TF_DIR" output -json athena_ddl_named_quer
 note "${#ids[@]} statements of athena/create_tables.sql, workgroup $workgroup"
 for i in "${!ids[@]}"; do
     id="${ids[$i]}"
-    name="$(aws athena get-named-query --named-query-id "$id" --query NamedQuery.Name --output text)"
+    # One call: the name on the first line, the (multi-line) SQL after it.
+    named="$(aws athena get-named-query --named-query-id "$id" --output json |
+        python3 -c 'import json, sys; q = json.load(sys.stdin)["NamedQuery"]; print(q["Name"]); print(q["QueryString"])')"
+    name="${named%%$'\n'*}"
+    query="${named#*$'\n'}"
     if $dry_run; then
         echo "$((i + 1)). $name ($id)"
         continue
     fi
-    query="$(aws athena get-named-query --named-query-id "$id" --query NamedQuery.QueryString --output text)"
     execution="$(aws athena start-query-execution --work-group "$workgroup" --query-string "$query" \
         --query QueryExecutionId --output text)"
     started=$SECONDS
     while true; do
-        state="$(aws athena get-query-execution --query-execution-id "$execution" \
-            --query QueryExecution.Status.State --output text)"
+        status="$(aws athena get-query-execution --query-execution-id "$execution" \
+            --query 'QueryExecution.Status.[State,StateChangeReason]' --output text)"
+        IFS=$'\t' read -r state reason <<<"$status"
         case "$state" in
             QUEUED | RUNNING) ;;
             *) break ;;
@@ -78,8 +82,6 @@ for i in "${!ids[@]}"; do
         sleep 1
     done
     if [[ "$state" != SUCCEEDED ]]; then
-        reason="$(aws athena get-query-execution --query-execution-id "$execution" \
-            --query QueryExecution.Status.StateChangeReason --output text || true)"
         die "$name ($execution): $state: $reason
   The statements before it ran; fix the cause (or the SQL, then terraform apply) and run this again"
     fi

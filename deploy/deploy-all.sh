@@ -67,8 +67,7 @@ fi
 
 tf_has_variable lambda_architecture ||
     note "warning: $TF_DIR declares no variable lambda_architecture: make sure its Lambda architecture is $arch"
-lambda_vars="$(tf_lambda_vars "$arch")"
-[[ -z "$lambda_vars" ]] || mapfile -t -O "${#plan_args[@]}" plan_args <<<"$lambda_vars"
+append_lambda_vars plan_args "$arch"
 
 tf_plan_apply "$yes" "${plan_args[@]}"
 terraform -chdir="$TF_DIR" output

@@ -72,8 +72,7 @@ need_aws
 tf_has_variable enable_sagemaker_endpoints ||
     die "$TF_DIR declares no variable enable_sagemaker_endpoints: this Terraform configuration has no endpoints"
 
-lambda_vars="$(tf_lambda_vars)"
-[[ -z "$lambda_vars" ]] || mapfile -t -O "${#plan_args[@]}" plan_args <<<"$lambda_vars"
+append_lambda_vars plan_args
 tf_plan_apply "$yes" "${plan_args[@]}" "-var=enable_sagemaker_endpoints=$enable"
 
 if ! $enable; then

@@ -1,7 +1,7 @@
 # Shared by the deploy/*.sh scripts (sourced, never run). Each script defines usage() (to stdout) first.
 # shellcheck shell=bash
 
-# bash 4.4 or later: mapfile, and empty arrays under `set -u`. macOS's /bin/bash is 3.2; the scripts run
+# bash 4.4 or later: mapfile, namerefs, and empty arrays under `set -u`. macOS's /bin/bash is 3.2; the scripts run
 # the first bash on PATH, so `brew install bash` is enough there.
 if ((BASH_VERSINFO[0] < 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] < 4))); then
     printf 'error: the deploy scripts need bash 4.4 or later, this is %s: install a newer bash and put it first on PATH (macOS: brew install bash)\n' "$BASH_VERSION" >&2
@@ -135,21 +135,22 @@ zips_arch() {
     return 1
 }
 
-# The -var arguments that make Terraform deploy exactly the zips the script checked, one per line, for
-# the variables the configuration declares: lambda_zip_dir (where they are; without it Terraform would
-# read ../target/lambda whatever was checked) and lambda_architecture (ARCH, else the zips' own; a
-# mismatch leaves functions that cannot start).
-tf_lambda_vars() {
-    local arch="${1-}"
+# Appends to the array named $1 the -var arguments that make Terraform deploy exactly the zips the
+# script checked, for the variables the configuration declares: lambda_zip_dir (where they are; without
+# it Terraform would read ../target/lambda whatever was checked) and lambda_architecture ($2, else the
+# zips' own; a mismatch leaves functions that cannot start).
+append_lambda_vars() {
+    local -n args_out="$1"
+    local arch="${2-}"
     if [[ -z "$arch" ]]; then
         arch="$(zips_arch)" || die "no complete set of Lambda zips in $(zip_dir)/: every terraform apply deploys
   them, so build them first (deploy/build.sh --arch <the architecture you deploy>)"
     fi
     if tf_has_variable lambda_zip_dir; then
-        printf -- '-var=lambda_zip_dir=%s\n' "$(zip_dir)"
+        args_out+=("-var=lambda_zip_dir=$(zip_dir)")
     fi
     if tf_has_variable lambda_architecture; then
-        printf -- '-var=lambda_architecture=%s\n' "$arch"
+        args_out+=("-var=lambda_architecture=$arch")
     fi
 }
 

@@ -107,17 +107,15 @@ elif (service, command) == ("lambda", "update-function-configuration"):
 elif (service, command) == ("lambda", "wait"):
     pass
 elif (service, command) == ("athena", "get-named-query"):
-    query = opt("--query")
-    print(f"q-{opt('--named-query-id')}" if query == "NamedQuery.Name" else f"SELECT '{opt('--named-query-id')}'")
+    i = opt("--named-query-id")
+    print(json.dumps({"NamedQuery": {"Name": f"q-{i}", "QueryString": f"SELECT '{i}'"}}))
 elif (service, command) == ("athena", "start-query-execution"):
     print("exec-" + opt("--query-string").split("'")[1])
 elif (service, command) == ("athena", "get-query-execution"):
     # FAKE_ATHENA_FAIL=<named query id>: that one's execution fails; every other one succeeds.
     failed = opt("--query-execution-id") == "exec-" + os.environ.get("FAKE_ATHENA_FAIL", "none")
-    if opt("--query") == "QueryExecution.Status.StateChangeReason":
-        print("line 1:8: mismatched input 'TABLEX'")
-    else:
-        print("FAILED" if failed else "SUCCEEDED")
+    assert opt("--query") == "QueryExecution.Status.[State,StateChangeReason]", opt("--query")
+    print("FAILED\tline 1:8: mismatched input 'TABLEX'" if failed else "SUCCEEDED\tNone")
 else:
     print(f"fake aws: unexpected call {args}", file=sys.stderr)
     sys.exit(99)
@@ -268,11 +266,16 @@ def elf_header(machine: int) -> bytes:
     return bytes(head) + b"\0" * 1000
 
 
-def make_zips(target: Path, machine=0x3E, mode=0o755, extra=None, skip=(), release=b""):
+def make_zips(target: Path, **kwargs):
+    """The four zips where a build with CARGO_TARGET_DIR=target puts them."""
+    write_zips(target / "lambda", **kwargs)
+
+
+def write_zips(lambda_dir: Path, machine=0x3E, mode=0o755, extra=None, skip=(), release=b""):
     for name in LAMBDAS:
         if name in skip:
             continue
-        folder = target / "lambda" / name
+        folder = lambda_dir / name
         folder.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(folder / "bootstrap.zip", "w") as z:
             info = zipfile.ZipInfo("bootstrap")
@@ -310,26 +313,28 @@ def test_verify_refuses_a_zip_lambda_could_not_run(tmp_path, broken, message):
     assert message in result.stderr
 
 
-def test_build_with_a_zip_dir_builds_and_checks_there(tmp_path):
-    """--zip-dir keeps a release: cargo lambda writes there (--lambda-dir) and the check reads there."""
+def stand_in_cargo(tmp_path: Path, source: str) -> tuple[dict, Path]:
+    """An environment with a stand-in `cargo` (and an empty `cargo-lambda`) first on PATH. `source` runs
+    with `args` (cargo's arguments) and `log` (a JSON file for it to write, returned) defined."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     log = tmp_path / "cargo.json"
-    # A stand-in cargo that records its arguments and writes x86_64 zips where --lambda-dir says.
-    write_tool(bin_dir, "cargo", f'''
-import json, sys, zipfile, stat, pathlib
-args = sys.argv[1:]
-json.dump(args, open({str(log)!r}, "w"))
-out = pathlib.Path(args[args.index("--lambda-dir") + 1])
-for name in {LAMBDAS!r}:
-    (out / name).mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(out / name / "bootstrap.zip", "w") as z:
-        info = zipfile.ZipInfo("bootstrap")
-        info.external_attr = (stat.S_IFREG | 0o755) << 16
-        z.writestr(info, {elf_header(0x3E)!r})
-''')
+    write_tool(bin_dir, "cargo", f"import json, sys\nargs = sys.argv[1:]\nlog = {str(log)!r}\n{source}")
     write_tool(bin_dir, "cargo-lambda", "")
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "CARGO_TARGET_DIR": str(tmp_path / "target")}
+    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}, log
+
+
+def test_build_with_a_zip_dir_builds_and_checks_there(tmp_path):
+    """--zip-dir keeps a release: cargo lambda writes there (--lambda-dir) and the check reads there."""
+    # cargo records its arguments and writes x86_64 zips where --lambda-dir says.
+    env, log = stand_in_cargo(tmp_path, f'''
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from pathlib import Path
+from test_deploy_scripts import write_zips
+json.dump(args, open(log, "w"))
+write_zips(Path(args[args.index("--lambda-dir") + 1]))
+''')
+    env["CARGO_TARGET_DIR"] = str(tmp_path / "target")
     result = subprocess.run([str(DEPLOY / "build.sh"), "--arch", "x86_64", "--zip-dir", "releases/v1"],
                             capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -405,22 +410,15 @@ def test_local_invoke_asks_for_cargo_lambda_watch_when_nothing_listens():
 
 
 def test_local_invoke_calls_cargo_lambda_invoke_on_the_watch_port(tmp_path):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    log = tmp_path / "cargo.json"
-    write_tool(bin_dir, "cargo", f'''
-import json, sys
-args = sys.argv[1:]
+    env, log = stand_in_cargo(tmp_path, '''
 event = json.load(open(args[args.index("--data-file") + 1]))
-json.dump({{"args": args, "event": event}}, open({str(log)!r}, "w"))
-print('{{"run": "ok"}}')
+json.dump({"args": args, "event": event}, open(log, "w"))
+print('{"run": "ok"}')
 ''')
-    write_tool(bin_dir, "cargo-lambda", "")
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen()
         port = server.getsockname()[1]
-        env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
         result = run("invoke.sh", "--port", str(port), "--as-of", "2026-10-05", "data-processor", env=env)
     assert result.returncode == 0, result.stderr
     assert '{"run": "ok"}' in result.stdout
