@@ -26,7 +26,7 @@ pub mod raw;
 pub mod restli;
 pub mod secret;
 pub mod secrets;
-pub mod stats;
+pub use decisions::stats;
 pub mod store;
 pub mod telemetry;
 
