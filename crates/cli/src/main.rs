@@ -122,7 +122,8 @@ struct DemoArgs {
     /// Simulated days (default: the scenario's).
     #[arg(long, value_name = "N")]
     days: Option<u32>,
-    /// A shipped scenario (b2b-saas, lead-gen, smoke) or a path to a scenario .toml file.
+    /// A shipped scenario (b2b-saas, lead-gen, smoke), generated:<seed> (a generated market) or a path
+    /// to a scenario .toml file.
     #[arg(long, value_name = "NAME", default_value = "b2b-saas")]
     scenario: String,
     /// Overrides the scenario's seed; the same seed gives the same run.
@@ -222,6 +223,16 @@ enum SandboxCommand {
     /// /_sandbox/clock ({"advance_hours": N} or {"to": RFC 3339}), GET /_sandbox/truth, POST
     /// /_sandbox/reset, GET/POST /_sandbox/faults, GET /_sandbox/requests, GET /_sandbox/changes.
     Serve(ServeArgs),
+    /// Print a generated market as a scenario file (TOML), drawn from the generator's documented ranges
+    /// (docs/sandbox.md, "Generated markets"). `--scenario generated:S` anywhere runs the same market.
+    Generate(GenerateArgs),
+}
+
+#[derive(Args, Debug)]
+struct GenerateArgs {
+    /// The market's seed: the same seed gives the same market.
+    #[arg(long, value_name = "S")]
+    seed: u64,
 }
 
 #[derive(Args, Debug)]
@@ -229,7 +240,7 @@ struct ServeArgs {
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, value_name = "P", default_value_t = 8089)]
     port: u16,
-    /// A shipped scenario name or a path to a scenario .toml file.
+    /// A shipped scenario name, generated:<seed>, or a path to a scenario .toml file.
     #[arg(long, value_name = "FILE", default_value = "b2b-saas")]
     scenario: String,
     /// Turn the scenario's faults off (throttling, errors, drops, token revocation), e.g. to explore
@@ -435,6 +446,10 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
                 print!("{}", demo::summary::text(&report));
             }
             Ok(report.succeeded())
+        }
+        Command::Sandbox(SandboxCommand::Generate(args)) => {
+            print!("{}", sandbox::generator::generate(args.seed));
+            Ok(true)
         }
         Command::Sandbox(SandboxCommand::Serve(args)) => {
             let mut scenario = sandbox::Scenario::load(&args.scenario).context("cannot load the scenario")?;

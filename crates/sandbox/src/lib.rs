@@ -5,6 +5,7 @@
 //! the bench where a decision policy is judged against the oracle before it touches a real budget.
 //!
 //! * [`scenario`]: the TOML files describing an account, its campaigns and creatives, the market, faults;
+//! * [`generator`]: a family of markets drawn from documented ranges, for the policies bench;
 //! * [`market`]: the hour-by-hour delivery model; [`truth`]: each creative's hidden CTR and CVR;
 //! * [`api`], [`reporting`], [`oauth`]: the REST surface, as strict as LinkedIn's;
 //! * [`faults`]: seeded throttling, errors, slowness and dropped connections;
@@ -15,6 +16,7 @@
 
 pub mod api;
 pub mod faults;
+pub mod generator;
 pub mod ground_truth;
 pub mod http;
 pub mod market;

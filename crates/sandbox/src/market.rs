@@ -280,7 +280,10 @@ impl Market {
                 let post = format!("urn:li:share:{}", POST_ID_BASE + cr.id);
                 let json = post_json(&scenario, &post, &copy, created);
                 m.posts.insert(post.clone(), Post { urn: post.clone(), json, copy: copy.clone() });
-                let truth = truth_for(&scenario.market, scenario.seed, cr.id, &copy, cr.true_ctr, cr.true_cvr);
+                let truth = Truth {
+                    fatigue: cr.fatigue,
+                    ..truth_for(&scenario.market, scenario.seed, cr.id, &copy, cr.true_ctr, cr.true_cvr)
+                };
                 m.creatives.insert(
                     cr.id,
                     Creative {
@@ -363,6 +366,11 @@ impl Market {
             .collect()
     }
 
+    /// Every impression a creative has had so far.
+    pub fn impressions_so_far(&self, creative: u64) -> u64 {
+        self.cells.range((creative, NaiveDate::MIN)..=(creative, NaiveDate::MAX)).map(|(_, c)| c.impressions).sum()
+    }
+
     /// Rotation shares over `serving` (sums to 1).
     fn rotation_shares(&self, rotation: Rotation, serving: &[&Creative]) -> Vec<f64> {
         let n = serving.len() as f64;
@@ -425,7 +433,10 @@ impl Market {
             }
             let refs: Vec<&Creative> = serving.iter().collect();
             let shares = self.rotation_shares(campaign.rotation, &refs);
-            let mean_ctr: f64 = serving.iter().zip(&shares).map(|(c, s)| c.truth.ctr * s).sum();
+            // Each creative's CTR as worn by the impressions it has had so far (fatigue).
+            let ctrs: Vec<f64> =
+                serving.iter().map(|c| c.truth.ctr_after(self.impressions_so_far(c.id) as f64)).collect();
+            let mean_ctr: f64 = ctrs.iter().zip(&shares).map(|(c, s)| c * s).sum();
             let terms = self.auction(&campaign, mean_ctr, t);
 
             let mut rng = rng_for(self.scenario.seed, &[id, day_index(day), t.hour() as u64, STREAM_AUCTION]);
@@ -433,9 +444,9 @@ impl Market {
             let split = multinomial(&mut rng, won, &shares);
 
             let mut draws: Vec<(u64, u64, Micros)> = Vec::with_capacity(serving.len());
-            for (c, &impressions) in serving.iter().zip(&split) {
+            for ((c, &impressions), &ctr) in serving.iter().zip(&split).zip(&ctrs) {
                 let mut r = rng_for(self.scenario.seed, &[c.id, day_index(day), t.hour() as u64, STREAM_DELIVERY]);
-                let clicks = binomial(&mut r, impressions, c.truth.ctr);
+                let clicks = binomial(&mut r, impressions, ctr);
                 draws.push((impressions, clicks, cost_of(campaign.cost_type, terms.unit_price, impressions, clicks)));
             }
             let total: u64 = draws.iter().map(|d| d.2.0).sum();

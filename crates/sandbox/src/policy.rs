@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::market::{Campaign, Cell, Market, start_of};
 use crate::money::Micros;
 use crate::scenario::{CostType, Scenario};
+use crate::truth::Truth;
 
 /// Bids the oracle tries per campaign (log-spaced).
 const BID_GRID: usize = 48;
@@ -107,8 +108,7 @@ pub fn oracle_choices(scenario: &Arc<Scenario>, until: DateTime<Utc>) -> Vec<Ora
                 let bid = floor * (ceiling / floor).powf(i as f64 / (BID_GRID - 1) as f64);
                 let bid = Micros::from_f64((bid * 100.0).round() / 100.0).max(scenario.account.min_bid);
                 let trial = Campaign { bid, ..campaign.clone() };
-                let (goal, spend) =
-                    expected(&market, &trial, creative.truth.ctr, creative.truth.cvr, start, hours, conversions);
+                let (goal, spend) = expected(&market, &trial, &creative.truth, start, hours, conversions);
                 let better = match &best {
                     None => true,
                     Some((g, s, _)) => goal > *g + 1e-9 || ((goal - *g).abs() <= 1e-9 && spend < s.as_f64()),
@@ -136,14 +136,13 @@ pub fn oracle_choices(scenario: &Arc<Scenario>, until: DateTime<Utc>) -> Vec<Ora
 fn expected(
     market: &Market,
     campaign: &Campaign,
-    ctr: f64,
-    cvr: f64,
+    truth: &Truth,
     start: DateTime<Utc>,
     hours: i64,
     conversions: bool,
 ) -> (f64, f64) {
     let budget = campaign.daily_budget.as_f64();
-    let (mut goal, mut spend, mut spent_today) = (0.0, 0.0, 0.0);
+    let (mut goal, mut spend, mut spent_today, mut seen) = (0.0, 0.0, 0.0, 0.0);
     let mut day = start.date_naive();
     for h in 0..hours {
         let t = start + TimeDelta::hours(h);
@@ -155,8 +154,10 @@ fn expected(
         if remaining <= 0.0 {
             continue;
         }
+        // A fatiguing creative's CTR falls with the impressions it has had (in expectation).
+        let ctr = truth.ctr_after(seen);
         let terms = market.auction(campaign, ctr, t);
-        let impressions = terms.opportunities * terms.win_rate;
+        let mut impressions = terms.opportunities * terms.win_rate;
         let mut clicks = impressions * ctr;
         let mut cost = match campaign.cost_type {
             CostType::Cpc => clicks * terms.unit_price.as_f64(),
@@ -165,11 +166,13 @@ fn expected(
         if cost > remaining {
             // The budget runs out during this hour: the share that fits is bought.
             clicks *= remaining / cost;
+            impressions *= remaining / cost;
             cost = remaining;
         }
         spent_today += cost;
         spend += cost;
-        goal += if conversions { clicks * cvr } else { clicks };
+        seen += impressions;
+        goal += if conversions { clicks * truth.cvr } else { clicks };
     }
     (goal, spend)
 }

@@ -26,7 +26,9 @@ pub enum ScenarioError {
     Parse { origin: String, message: String },
     #[error("scenario {origin} is invalid:\n  - {}", problems.join("\n  - "))]
     Invalid { origin: String, problems: Vec<String> },
-    #[error("no scenario named '{0}': give a shipped name ({names}) or a path to a .toml file", names = shipped_names())]
+    #[error("'{0}': a generated market is generated:<seed>, with a whole number, e.g. generated:17")]
+    GeneratedSeed(String),
+    #[error("no scenario named '{0}': give a shipped name ({names}), generated:<seed> or a path to a .toml file", names = shipped_names())]
     Unknown(String),
 }
 
@@ -295,6 +297,26 @@ pub struct CreativeSpec {
     /// Pins the true conversion rate.
     #[serde(default)]
     pub true_cvr: Option<f64>,
+    /// The creative wears out: its CTR falls as its audience sees it more often.
+    #[serde(default)]
+    pub fatigue: Option<Fatigue>,
+}
+
+/// Creative fatigue: after `n` impressions of the creative its CTR is
+/// `true CTR × (1 − depth × n / (n + half_life_impressions))`, so it loses half of `depth` after
+/// `half_life_impressions` and tends to `1 − depth` of its fresh CTR.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fatigue {
+    pub depth: f64,
+    pub half_life_impressions: f64,
+}
+
+impl Fatigue {
+    /// The CTR multiplier after `impressions` impressions.
+    pub fn factor(&self, impressions: f64) -> f64 {
+        1.0 - self.depth * impressions / (impressions + self.half_life_impressions)
+    }
 }
 
 mod defaults {
@@ -340,6 +362,10 @@ impl Scenario {
     pub fn load(name_or_path: &str) -> Result<Self, ScenarioError> {
         if let Some((_, text)) = SHIPPED.iter().find(|(n, _)| *n == name_or_path) {
             return Self::parse(text, &format!("'{name_or_path}'"));
+        }
+        if let Some(seed) = name_or_path.strip_prefix(crate::generator::PREFIX) {
+            let seed: u64 = seed.parse().map_err(|_| ScenarioError::GeneratedSeed(name_or_path.to_string()))?;
+            return Self::parse(&crate::generator::generate(seed), name_or_path);
         }
         let path = Path::new(name_or_path);
         if path.extension().is_some() || path.exists() {
@@ -457,6 +483,17 @@ impl Scenario {
                 }
                 if cr.intro.trim().is_empty() || cr.headline.trim().is_empty() {
                     p.push(format!("{at}: intro and headline must not be empty"));
+                }
+                if let Some(f) = cr.fatigue
+                    && !(f.depth.is_finite()
+                        && (0.0..1.0).contains(&f.depth)
+                        && f.half_life_impressions.is_finite()
+                        && f.half_life_impressions > 0.0)
+                {
+                    p.push(format!(
+                        "{at}.fatigue = {{ depth = {}, half_life_impressions = {} }}: depth in [0, 1), a positive half-life",
+                        f.depth, f.half_life_impressions
+                    ));
                 }
                 for (name, v) in [("true_ctr", cr.true_ctr), ("true_cvr", cr.true_cvr)] {
                     if let Some(v) = v

@@ -15,7 +15,7 @@ use linkedin_core::features::{CopyFeatures, CtaType};
 use linkedin_core::linkedin::posts::AdCopy;
 use serde::Serialize;
 
-use crate::scenario::MarketParams;
+use crate::scenario::{Fatigue, MarketParams};
 use crate::stats::{normal, rng_for};
 
 /// RNG stream tag for the truth draws.
@@ -84,6 +84,15 @@ pub struct Truth {
     pub cvr: f64,
     /// The copy's part of ln CTR (Σ effects), without the noise.
     pub copy_effect: f64,
+    /// How its CTR wears out with exposure (`None`: it does not).
+    pub fatigue: Option<Fatigue>,
+}
+
+impl Truth {
+    /// The true CTR once the creative has had `impressions` impressions.
+    pub fn ctr_after(&self, impressions: f64) -> f64 {
+        self.fatigue.map_or(self.ctr, |f| self.ctr * f.factor(impressions))
+    }
 }
 
 /// The truth for a creative with this copy and id. `pinned` overrides (from the scenario) win.
@@ -103,7 +112,7 @@ pub fn truth_for(
     let (z_ctr, z_cvr) = (normal(&mut rng), normal(&mut rng));
     let ctr = pinned_ctr.unwrap_or_else(|| (market.base_ctr.ln() + copy_ctr + market.ctr_noise * z_ctr).exp());
     let cvr = pinned_cvr.unwrap_or_else(|| (market.base_cvr.ln() + copy_cvr + market.cvr_noise * z_cvr).exp());
-    Truth { ctr: ctr.clamp(1e-6, 0.5), cvr: cvr.clamp(1e-6, 0.95), copy_effect: copy_ctr }
+    Truth { ctr: ctr.clamp(1e-6, 0.5), cvr: cvr.clamp(1e-6, 0.95), copy_effect: copy_ctr, fatigue: None }
 }
 
 #[cfg(test)]

@@ -16,11 +16,13 @@ mod bids;
 mod budgets;
 mod evidence;
 mod guardrails;
+pub mod normal;
 mod params;
 mod policy;
 pub mod stats;
 #[cfg(test)]
 mod tests;
+pub mod value;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;

@@ -292,9 +292,20 @@ fn with_strength(mean: f64, strength: f64) -> Beta {
 pub fn fit_prior(observations: &[(u64, u64)]) -> Beta {
     let obs: Vec<(f64, f64)> =
         observations.iter().filter(|(_, n)| *n > 0).map(|&(c, n)| (c.min(n) as f64, n as f64)).collect();
+    fit_rate_prior(&obs, DEFAULT_CTR)
+}
+
+/// [`fit_prior`] for any rate, from (successes, trials) that may be fractional (lag-adjusted
+/// conversions over clicks), centred on `default` when there is no data.
+pub fn fit_rate_prior(obs: &[(f64, f64)], default: f64) -> Beta {
+    let obs: Vec<(f64, f64)> = obs
+        .iter()
+        .filter(|(c, n)| n.is_finite() && c.is_finite() && *n > 0.0 && *c >= 0.0)
+        .map(|&(c, n)| (c.min(n), n))
+        .collect();
     let clicks: f64 = obs.iter().map(|o| o.0).sum();
     let total: f64 = obs.iter().map(|o| o.1).sum();
-    let pooled = (clicks + DEFAULT_CTR * FALLBACK_STRENGTH) / (total + FALLBACK_STRENGTH);
+    let pooled = (clicks + default * FALLBACK_STRENGTH) / (total + FALLBACK_STRENGTH);
     let fallback = with_strength(pooled, FALLBACK_STRENGTH);
     if obs.len() < 3 {
         return fallback;
