@@ -132,8 +132,8 @@ struct DemoArgs {
     /// Print the full JSON report on stdout instead of the table.
     #[arg(long)]
     json: bool,
-    /// The optimizer's decision policy (default: DECISION_POLICY's default, bayesian).
-    #[arg(long, value_name = "POLICY", value_parser = ["bayesian", "threshold"])]
+    /// The optimizer's decision policy (default: DECISION_POLICY's default, conversions).
+    #[arg(long, value_name = "POLICY", value_parser = ["conversions", "bayesian", "threshold"])]
     policy: Option<String>,
     /// Trained models to run with (the folder `make train` writes, data/models): copied into the data
     /// folder's models/, where the optimizer finds them. Default: none, the heuristics.
@@ -434,7 +434,8 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
                 progress: true,
                 policy: args.policy.as_deref().map(|p| match p {
                     "threshold" => linkedin_core::decisions::Policy::Threshold,
-                    _ => linkedin_core::decisions::Policy::Bayesian,
+                    "bayesian" => linkedin_core::decisions::Policy::Bayesian,
+                    _ => linkedin_core::decisions::Policy::Conversions,
                 }),
                 models: args.models,
                 publish_copy: !args.no_publish,

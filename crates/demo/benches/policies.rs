@@ -1,53 +1,62 @@
-//! The decision policies over the sandbox scenarios: 30 simulated days each, the whole pipeline
-//! (collector, data processor, optimizer) through the real HTTP client, and the clicks and conversions
-//! per dollar of `threshold`, `bayesian`, no optimization and the oracle (same market, same seed).
+//! The decision policies on generated markets (`sandbox::generator`): the whole pipeline (collector,
+//! data processor, optimizer) through the real HTTP client, 30 simulated days per market, for the
+//! threshold, bayesian and conversions policies, next to no optimization and the oracle of the same
+//! market (same seed, same luck). The table is in the README.
 //!
-//! `cargo bench -p demo --bench policies` (about a minute). The table is in the README.
+//! `cargo bench -p demo --bench policies` runs markets 1-100. `POLICIES_MARKETS=N` runs N of them,
+//! `POLICIES_FIRST=S` starts at seed S (tune on one range of seeds, report on another), and
+//! `POLICIES_ONLY=conversions` runs one policy.
 
-use demo::summary::PolicyRow;
+use std::time::Instant;
+
+use demo::markets::{Contender, MarketScore, run_market, summarise, table};
 use linkedin_core::decisions::Policy;
 
-fn print_row(scenario: &str, label: &str, r: &PolicyRow) {
-    println!(
-        "| {scenario} | {label} | ${:.0} | {} | {} | {:.3} | {:.4} | {} | {:.0}% |",
-        r.spend,
-        r.clicks,
-        r.conversions,
-        r.clicks_per_dollar.unwrap_or(0.0),
-        r.conversions_per_dollar.unwrap_or(0.0),
-        r.cpa.map(|c| format!("${c:.2}")).unwrap_or_else(|| "-".into()),
-        r.conversions_vs_oracle.unwrap_or(0.0) * 100.0
-    );
+fn env_u64(name: &str, default: u64) -> u64 {
+    match std::env::var(name) {
+        Ok(v) => v.parse().unwrap_or_else(|_| panic!("{name}={v}: expected a whole number")),
+        Err(_) => default,
+    }
 }
 
 #[tokio::main]
 async fn main() {
-    println!("| scenario | policy | spend | clicks | conversions | clicks/$ | conv./$ | CPA | conv. vs oracle |");
-    println!("|---|---|---|---|---|---|---|---|---|");
-    for scenario in ["b2b-saas", "lead-gen", "smoke"] {
-        let mut baseline = None;
-        for (name, policy) in [("threshold", Policy::Threshold), ("bayesian", Policy::Bayesian)] {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let opts = demo::DemoOptions {
-                scenario: scenario.into(),
-                days: Some(30),
-                seed: None,
-                data_dir: dir.path().join("demo"),
-                progress: false,
-                policy: Some(policy),
-                models: None,
-                publish_copy: true,
-            };
-            let report = demo::run(&opts).await.expect("the demo runs");
-            assert!(report.succeeded(), "{scenario}/{name} failed");
-            let rows = &report.policies;
-            print_row(scenario, name, &rows[0]);
-            if baseline.is_none() {
-                baseline = Some((rows[1].clone(), rows[2].clone()));
+    let markets = env_u64("POLICIES_MARKETS", 100);
+    let first = env_u64("POLICIES_FIRST", 1);
+    let only = std::env::var("POLICIES_ONLY").ok();
+    let policies: Vec<Policy> = [Policy::Threshold, Policy::Bayesian, Policy::Conversions]
+        .into_iter()
+        .filter(|p| only.as_deref().is_none_or(|o| o == p.name()))
+        .collect();
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let started = Instant::now();
+    let mut scores: Vec<MarketScore> = Vec::new();
+    for seed in first..first + markets {
+        for (i, policy) in policies.iter().enumerate() {
+            let [system, none, oracle] =
+                run_market(seed, *policy, 30, tmp.path()).await.unwrap_or_else(|e| panic!("market {seed}: {e}"));
+            eprintln!(
+                "market {seed} {:<12} conv./$ {:>4.0}% of the oracle's, conversions {:>4.0}%, wrong pauses {}/{}",
+                policy.name(),
+                system.per_dollar_vs_oracle * 100.0,
+                system.conversions_vs_oracle * 100.0,
+                system.wrong_pauses,
+                system.campaigns
+            );
+            scores.push(system);
+            if i == 0 {
+                scores.extend([none, oracle]);
             }
         }
-        let (none, oracle) = baseline.expect("ran");
-        print_row(scenario, "no optimization", &none);
-        print_row(scenario, "oracle", &oracle);
     }
+    let mut contenders = vec![Contender::NoOptimization];
+    contenders.extend(policies.iter().map(|p| Contender::Policy(*p)));
+    contenders.push(Contender::Oracle);
+    let summaries: Vec<_> = contenders.into_iter().map(|c| summarise(c, &scores)).collect();
+    println!(
+        "{markets} generated markets (seeds {first}-{}), 30 days each, in {:.0} s\n",
+        first + markets - 1,
+        started.elapsed().as_secs_f64()
+    );
+    print!("{}", table(&summaries));
 }

@@ -10,6 +10,7 @@
 //! The same seed gives the same market, the same faults and the same numbers.
 
 pub mod html;
+pub mod markets;
 pub mod reconcile;
 pub mod schedule;
 pub mod summary;
@@ -82,6 +83,8 @@ pub enum DemoError {
     Io { path: String, source: std::io::Error },
     #[error("cannot start the sandbox: {0}")]
     Server(std::io::Error),
+    #[error("a job failed: {0}")]
+    Failed(String),
     #[error("the local store failed: {0}")]
     Store(#[from] linkedin_core::store::StoreError),
     #[error("cannot write the demo credentials: {0}")]
@@ -113,6 +116,8 @@ pub struct DemoReport {
     pub policies: Vec<PolicyRow>,
     pub reconciliation: Reconciliation,
     pub actions: Vec<Change>,
+    /// The oracle's creative and bid per campaign.
+    pub oracle: Vec<sandbox::policy::OracleChoice>,
     pub daily: Vec<DailyPoint>,
     pub html_report: PathBuf,
 }
@@ -368,6 +373,7 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport, DemoError> {
         policies,
         reconciliation,
         actions,
+        oracle: truth.oracle.clone(),
         daily,
         html_report: html_path.clone(),
     };

@@ -91,8 +91,28 @@ pub const VARS: &[VarDoc] = &[
     VarDoc { name: "LINKEDIN_CONCURRENCY", default: "4", meaning: "LinkedIn calls in flight at once (1-16)" },
     VarDoc {
         name: "DECISION_POLICY",
-        default: "bayesian",
-        meaning: "how the optimizer pauses creatives: bayesian (posterior probabilities) or threshold (the seed's fixed rules)",
+        default: "conversions",
+        meaning: "how the optimizer decides: conversions (conversions per impression and the learned bid response), bayesian (CTR posteriors and the pacing heuristic) or threshold (the seed's fixed rules)",
+    },
+    VarDoc {
+        name: "TARGET_CPA",
+        default: "(none)",
+        meaning: "conversions policy: the most a marginal conversion may cost, account currency; a bid is raised only while the conversions it buys cost at most this",
+    },
+    VarDoc {
+        name: "TARGET_CPA_BY_CAMPAIGN",
+        default: "(none)",
+        meaning: "per-campaign TARGET_CPA overrides: campaign=amount pairs separated by commas",
+    },
+    VarDoc {
+        name: "MAX_MARGINAL_CPA_MULTIPLE",
+        default: "2.0",
+        meaning: "conversions policy without a target: a bid is raised only while the conversions it buys cost at most this multiple of the account's average cost per conversion (1-10)",
+    },
+    VarDoc {
+        name: "BID_EXPERIMENT_PERCENT",
+        default: "10",
+        meaning: "conversions policy: the step of a bid experiment, made when the bid history cannot tell how volume answers the bid (1-25)",
     },
     VarDoc {
         name: "DRY_RUN",

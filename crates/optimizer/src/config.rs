@@ -1,6 +1,8 @@
 //! The optimizer's configuration: the design's thresholds (same names and defaults), the policy, the
 //! guardrails, dry-run, and where performance comes from and the report goes.
 
+use std::collections::BTreeMap;
+
 use linkedin_core::CampaignId;
 use linkedin_core::config::{
     AthenaConfig, ConfigErrors, Env, LinkedInConfig, ModelEndpoints, Reader, StorageConfig, campaign_ids,
@@ -20,9 +22,11 @@ pub struct OptimizerConfig {
 }
 
 /// What the run decides with (everything but the backends).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     pub params: Params,
+    /// `TARGET_CPA_BY_CAMPAIGN`: campaigns whose target cost per conversion is not the account's.
+    pub target_cpa_by_campaign: BTreeMap<CampaignId, f64>,
     pub dry_run: bool,
     /// Days of performance each decision looks at (ending yesterday).
     pub window_days: u32,
@@ -35,8 +39,27 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { params: Params::default(), dry_run: false, window_days: 7, freshness_hours: 30, restatement_days: 7 }
+        Self {
+            params: Params::default(),
+            target_cpa_by_campaign: BTreeMap::new(),
+            dry_run: false,
+            window_days: 7,
+            freshness_hours: 30,
+            restatement_days: 7,
+        }
     }
+}
+
+/// `123=40,456=55.5`: campaign ids and positive amounts.
+fn parse_targets(s: &str) -> Option<BTreeMap<CampaignId, f64>> {
+    let mut out = BTreeMap::new();
+    for pair in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (id, amount) = pair.split_once('=')?;
+        let id: u64 = id.trim().parse().ok()?;
+        let amount: f64 = amount.trim().parse().ok().filter(|v: &f64| v.is_finite() && *v > 0.0)?;
+        out.insert(CampaignId(id), amount);
+    }
+    Some(out)
 }
 
 /// A float within `range`, e.g. a percent.
@@ -49,8 +72,9 @@ impl Settings {
     pub fn read(r: &mut Reader<'_>) -> Self {
         let d = Params::default();
         let mut p = d;
-        p.policy = r.parsed("DECISION_POLICY", d.policy, "expected bayesian or threshold", |s| {
+        p.policy = r.parsed("DECISION_POLICY", d.policy, "expected conversions, bayesian or threshold", |s| {
             match s.trim().to_ascii_lowercase().as_str() {
+                "conversions" => Some(Policy::Conversions),
                 "bayesian" => Some(Policy::Bayesian),
                 "threshold" => Some(Policy::Threshold),
                 _ => None,
@@ -71,8 +95,18 @@ impl Settings {
         p.guardrails.max_budget_step = float(r, "MAX_BUDGET_STEP_PERCENT", 20.0, 0.0..=100.0) / 100.0;
         p.guardrails.max_daily_budget =
             r.text("MAX_DAILY_BUDGET").map(|_| float(r, "MAX_DAILY_BUDGET", 0.0, 1.0..=10_000_000.0));
+        p.conversions.target_cpa = r.text("TARGET_CPA").map(|_| float(r, "TARGET_CPA", 0.0, 0.01..=1_000_000.0));
+        p.conversions.max_marginal_cpa_multiple = float(r, "MAX_MARGINAL_CPA_MULTIPLE", 2.0, 1.0..=10.0);
+        p.conversions.experiment_step = float(r, "BID_EXPERIMENT_PERCENT", 10.0, 1.0..=25.0) / 100.0;
+        let target_cpa_by_campaign = r.parsed(
+            "TARGET_CPA_BY_CAMPAIGN",
+            BTreeMap::new(),
+            "expected campaign=amount pairs separated by commas, e.g. 123456=40,234567=55.50",
+            parse_targets,
+        );
         Self {
             params: p,
+            target_cpa_by_campaign,
             dry_run: r.flag("DRY_RUN", false),
             window_days: r.number("DECISION_WINDOW_DAYS", 7, 1..=90) as u32,
             freshness_hours: r.number("FRESHNESS_HOURS", 30, 1..=720) as u32,
@@ -122,7 +156,8 @@ mod tests {
             (t.min_ctr, t.top_ctr, t.max_cpc, t.min_sample_clicks, t.bid_dead_band),
             (0.01, 0.03, 8.0, 100, 0.5)
         );
-        assert_eq!(s.params.policy, Policy::Bayesian);
+        assert_eq!(s.params.policy, Policy::Conversions);
+        assert_eq!(s.params.conversions.target_cpa, None);
         assert!(!s.dry_run);
         assert_eq!(s.params.guardrails.max_daily_budget, None, "budgets are never raised unless a cap is set");
         let s = read(&[
@@ -137,6 +172,17 @@ mod tests {
             (s.params.policy, s.dry_run, s.params.guardrails.max_daily_budget),
             (Policy::Threshold, true, Some(250.0))
         );
+    }
+
+    #[test]
+    fn targets_are_account_wide_with_campaign_overrides() {
+        let s = read(&[("TARGET_CPA", "45"), ("TARGET_CPA_BY_CAMPAIGN", "123=40, 456=55.5")]).unwrap();
+        assert_eq!(s.params.conversions.target_cpa, Some(45.0));
+        assert_eq!(s.target_cpa_by_campaign.get(&CampaignId(456)), Some(&55.5));
+        let err = read(&[("TARGET_CPA_BY_CAMPAIGN", "123:40")]).unwrap_err().to_string();
+        assert!(err.contains("TARGET_CPA_BY_CAMPAIGN") && err.contains("campaign=amount"), "{err}");
+        let err = read(&[("BID_EXPERIMENT_PERCENT", "40")]).unwrap_err().to_string();
+        assert!(err.contains("BID_EXPERIMENT_PERCENT"), "{err}");
     }
 
     #[test]

@@ -35,7 +35,7 @@ impl Optimizer {
             performance,
             notifier: linkedin_aws::notifier(&cfg.notify).await,
             metrics: linkedin_aws::metrics_sink(&cfg.storage),
-            settings: cfg.settings,
+            settings: cfg.settings.clone(),
             campaign_ids: cfg.campaign_ids.clone(),
             bid_endpoint: linkedin_aws::endpoint_predictor(&cfg.models, linkedin_core::model::ModelKind::BidOptimizer)
                 .await,

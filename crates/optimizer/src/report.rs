@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use linkedin_core::CampaignId;
-use linkedin_core::decisions::{Action, Decision, Entity, Policy};
+use linkedin_core::decisions::{Action, Decision, Entity};
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::audit::Outcome;
@@ -50,10 +50,7 @@ pub fn text(report: &OptimizeReport, decisions: &[Decision], settings: &Settings
     if report.dry_run {
         let _ = writeln!(b, "DRY RUN: nothing below was written to LinkedIn.");
     }
-    let policy = match settings.params.policy {
-        Policy::Bayesian => "bayesian",
-        Policy::Threshold => "threshold",
-    };
+    let policy = settings.params.policy.name();
     let _ = writeln!(b);
     if let Some(w) = report.window {
         let ctr = if report.impressions > 0 { report.clicks as f64 / report.impressions as f64 * 100.0 } else { 0.0 };

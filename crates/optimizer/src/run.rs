@@ -6,7 +6,8 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use linkedin_core::bid_features::{BidContext, TRAILING_DAYS, Trailing};
 use linkedin_core::decisions::{
-    self, Action, BidPredictions, CampaignEvidence, CreativeEvidence, Decision, Entity, Evidence, PauseReview,
+    self, Action, BidPredictions, CampaignEvidence, CreativeEvidence, DayEvidence, Decision, Entity, Evidence, Goal,
+    HISTORY_DAYS, LagCurve, PauseReview,
 };
 use linkedin_core::layout::{self, RunId};
 use linkedin_core::linkedin::LinkedInClient;
@@ -272,6 +273,11 @@ impl Optimizer {
             self.performance.load(window).await.map_err(|e| {
                 format!("reading performance ({}): {e}; nothing was changed", self.performance.describe())
             })?;
+        // The conversions policy learns each campaign's bid response from a longer history.
+        let history_window = DateWindow::last(yesterday, HISTORY_DAYS.max(self.settings.window_days));
+        let campaign_history = self.performance.campaign_days(history_window).await.map_err(|e| {
+            format!("reading campaign history ({}): {e}; nothing was changed", self.performance.describe())
+        })?;
         let campaigns: Vec<Campaign> = if self.campaign_ids.is_empty() {
             self.client
                 .search_campaigns(&[CampaignStatus::Active])
@@ -311,7 +317,19 @@ impl Optimizer {
         for d in &performance.campaign_days {
             days_by_campaign.entry(d.campaign_id).or_default().push(d);
         }
-        let mut evidence = Evidence { as_of: clock.as_of, stale, campaigns: Vec::new() };
+        let mut history_by_campaign: BTreeMap<CampaignId, Vec<DayEvidence>> = BTreeMap::new();
+        for d in &campaign_history {
+            history_by_campaign.entry(d.campaign_id).or_default().push(DayEvidence {
+                date: d.date,
+                impressions: d.totals.impressions,
+                clicks: d.totals.clicks,
+                cost: d.totals.cost(),
+                conversions: d.totals.conversions,
+                bid: d.unit_cost.and_then(|b| b.to_f64()),
+                daily_budget: d.daily_budget.and_then(|b| b.to_f64()),
+            });
+        }
+        let mut evidence = Evidence { as_of: clock.as_of, stale, campaigns: Vec::new(), lag: LagCurve::prior() };
         for campaign in &campaigns {
             let mine: Vec<CreativeEvidence> = creatives
                 .iter()
@@ -352,6 +370,9 @@ impl Optimizer {
                 creatives: mine,
                 bid_context,
                 bid_predictions: None,
+                goal: Goal::of_objective(campaign.objective_type.as_deref()),
+                target_cpa: self.settings.target_cpa_by_campaign.get(&campaign.id).copied(),
+                history: history_by_campaign.remove(&campaign.id).unwrap_or_default(),
             });
         }
         let campaigns = campaigns.into_iter().map(|c| (c.id, c)).collect();

@@ -28,8 +28,7 @@ pub fn bid_candidates(campaign: &CampaignEvidence, params: &Params) -> Vec<f64> 
 pub(super) fn bid_decision(campaign: &CampaignEvidence, as_of: NaiveDate, params: &Params) -> Option<Decision> {
     let t = &params.thresholds;
     let g = &params.guardrails;
-    let (bid, lo, hi) = bid_bounds(campaign, params)?;
-    let entity = Entity::Campaign { id: campaign.id };
+    let (bid, _, _) = bid_bounds(campaign, params)?;
     let (target, reason) = match &campaign.bid_predictions {
         Some(p) if !p.points.is_empty() => {
             // The first point is the current bid: another must beat it to move.
@@ -60,6 +59,21 @@ pub(super) fn bid_decision(campaign: &CampaignEvidence, as_of: NaiveDate, params
             }
         }
     };
+    bounded_bid(campaign, as_of, params, target, reason)
+}
+
+/// The decision to move a campaign's bid toward `target`: within one step and the bounds, not at all
+/// when that changes nothing, held back by the dead band and the cooldown.
+pub(super) fn bounded_bid(
+    campaign: &CampaignEvidence,
+    as_of: NaiveDate,
+    params: &Params,
+    target: f64,
+    reason: String,
+) -> Option<Decision> {
+    let (bid, lo, hi) = bid_bounds(campaign, params)?;
+    let t = &params.thresholds;
+    let entity = Entity::Campaign { id: campaign.id };
     let to = target.clamp(lo, hi);
     let to_d = usd(to);
     let from_d = campaign.bid?.round_dp(2);
@@ -71,7 +85,7 @@ pub(super) fn bid_decision(campaign: &CampaignEvidence, as_of: NaiveDate, params
     let skipped = if change < t.bid_dead_band {
         Some(format!("dead band: change ${change:.2} smaller than ${:.2}", t.bid_dead_band))
     } else {
-        in_cooldown(campaign.last_changed, as_of, g.cooldown_days)
+        in_cooldown(campaign.last_changed, as_of, params.guardrails.cooldown_days)
     };
     Some(Decision { entity, action, skipped, reason, stats: None })
 }

@@ -1,20 +1,31 @@
 //! Campaign decisions: the bid, and the daily budget of a budget-limited campaign with a winner.
 
-use chrono::NaiveDate;
-
 use super::bids::bid_decision;
-use super::{Action, CampaignEvidence, Decision, Entity, Params, f, in_cooldown, usd};
+use super::response::{self, Quiet};
+use super::{Action, CampaignEvidence, Decision, Entity, Evidence, Params, Policy, f, in_cooldown, usd};
+
+/// What the campaign decisions need from the whole account.
+pub(super) struct AccountContext<'a> {
+    pub quiet: &'a Quiet,
+}
 
 pub(super) fn campaign_decisions(
     campaign: &CampaignEvidence,
-    as_of: NaiveDate,
+    evidence: &Evidence,
     params: &Params,
     creative_decisions: &[Decision],
+    cvr: f64,
+    account: &AccountContext,
 ) -> Vec<Decision> {
     if !campaign.active || campaign.totals.impressions == 0 {
         return Vec::new();
     }
-    let mut out: Vec<Decision> = bid_decision(campaign, as_of, params).into_iter().collect();
+    let as_of = evidence.as_of;
+    let bid = match params.policy {
+        Policy::Conversions => response::bid_decision(campaign, evidence, params, cvr, account.quiet),
+        Policy::Threshold | Policy::Bayesian => bid_decision(campaign, as_of, params),
+    };
+    let mut out: Vec<Decision> = bid.into_iter().collect();
     // Scale a campaign with a winner whose budget is the limit, up to MAX_DAILY_BUDGET.
     let has_winner = creative_decisions.iter().any(|d| d.action == Action::FlagWinner);
     if let (true, Some(budget), Some(max)) = (has_winner, campaign.daily_budget, params.guardrails.max_daily_budget) {

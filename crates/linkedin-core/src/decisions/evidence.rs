@@ -7,6 +7,7 @@ use crate::bid_features::BidContext;
 use crate::ids::{CampaignId, CreativeId};
 use crate::performance::Totals;
 
+use super::lag::LagCurve;
 use super::stats::Beta;
 
 /// One live creative and its evidence.
@@ -59,6 +60,53 @@ pub struct CampaignEvidence {
     pub bid_context: Option<BidContext>,
     /// The bid model's predictions at [`bid_candidates`]; `None`: no model, the pacing heuristic.
     pub bid_predictions: Option<BidPredictions>,
+    /// What the campaign is bought for (from its objective).
+    pub goal: Goal,
+    /// This campaign's `TARGET_CPA` override.
+    pub target_cpa: Option<f64>,
+    /// The campaign's days before today, oldest first, up to [`HISTORY_DAYS`]: what the bid response
+    /// is learned from.
+    pub history: Vec<DayEvidence>,
+}
+
+/// Days of campaign history the bid response is learned from.
+pub const HISTORY_DAYS: u32 = 28;
+
+/// What a campaign is judged on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Goal {
+    /// Website conversions or leads (objectives WEBSITE_CONVERSION, LEAD_GENERATION).
+    #[default]
+    Conversions,
+    /// Clicks (website visits, engagement, and any objective without a conversion goal).
+    Clicks,
+    /// Impressions (brand awareness, video views: reach is what is bought).
+    Impressions,
+}
+
+impl Goal {
+    /// The goal of a LinkedIn `objectiveType`; unknown or missing objectives are judged on clicks.
+    pub fn of_objective(objective: Option<&str>) -> Self {
+        match objective {
+            Some("WEBSITE_CONVERSION" | "LEAD_GENERATION" | "JOB_APPLICANT") => Goal::Conversions,
+            Some("BRAND_AWARENESS" | "VIDEO_VIEW") => Goal::Impressions,
+            _ => Goal::Clicks,
+        }
+    }
+}
+
+/// One campaign-day: what it delivered and under which bid and budget.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DayEvidence {
+    pub date: NaiveDate,
+    pub impressions: u64,
+    pub clicks: u64,
+    pub cost: f64,
+    /// As reported so far (recent days are still incomplete).
+    pub conversions: f64,
+    pub bid: Option<f64>,
+    pub daily_budget: Option<f64>,
 }
 
 /// Predicted clicks at candidate bids, from the bid optimizer model (native or endpoint). Computed
@@ -78,4 +126,6 @@ pub struct Evidence {
     /// Why the data cannot be trusted today (stale or missing pull); every action is then skipped.
     pub stale: Option<String>,
     pub campaigns: Vec<CampaignEvidence>,
+    /// How complete a day's reported conversions are by its age (estimated or the prior).
+    pub lag: LagCurve,
 }

@@ -16,9 +16,11 @@ mod bids;
 mod budgets;
 mod evidence;
 mod guardrails;
+pub mod lag;
 pub mod normal;
 mod params;
 mod policy;
+pub mod response;
 pub mod stats;
 #[cfg(test)]
 mod tests;
@@ -32,8 +34,11 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{CampaignId, CreativeId};
 
 pub use bids::bid_candidates;
-pub use evidence::{BidPredictions, CampaignEvidence, CreativeEvidence, Evidence, PauseReview};
-pub use params::{BayesParams, Guardrails, Params, Policy, Thresholds};
+pub use evidence::{
+    BidPredictions, CampaignEvidence, CreativeEvidence, DayEvidence, Evidence, Goal, HISTORY_DAYS, PauseReview,
+};
+pub use lag::LagCurve;
+pub use params::{BayesParams, ConversionParams, Guardrails, Params, Policy, Thresholds};
 use stats::{Beta, fit_prior};
 
 /// What a decision is about.
@@ -96,10 +101,19 @@ pub struct CreativeStats {
     pub cost_usd: Decimal,
     pub ctr: Option<f64>,
     pub cpc: Option<f64>,
-    /// Bayesian policy only.
+    /// Bayesian and conversions policies: the CTR posterior.
     pub posterior: Option<Beta>,
     pub p_below_min_ctr: Option<f64>,
+    /// P(best of its campaign), on CTR or (conversions policy) on conversions per impression.
     pub p_best: Option<f64>,
+    /// Conversions policy: the conversions reported so far, the lag-adjusted CVR posterior and ln of
+    /// conversions per impression.
+    #[serde(default)]
+    pub conversions: Option<f64>,
+    #[serde(default)]
+    pub cvr_posterior: Option<Beta>,
+    #[serde(default)]
+    pub value: Option<value::LnValue>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -148,10 +162,43 @@ pub fn decide(evidence: &Evidence, params: &Params) -> Vec<Decision> {
         .map(|c| (c.totals.clicks, c.totals.impressions))
         .collect();
     let prior = fit_prior(&observations);
+    let completeness: Vec<f64> =
+        evidence.campaigns.iter().map(|c| window_completeness(c, evidence.as_of, &evidence.lag)).collect();
+    // CVRs pool within each conversion campaign, and the campaigns within the account.
+    let pooled: Vec<Vec<(f64, f64)>> = evidence
+        .campaigns
+        .iter()
+        .zip(&completeness)
+        .filter(|(c, _)| c.goal == Goal::Conversions)
+        .map(|(c, w)| c.creatives.iter().map(|cr| (cr.totals.conversions, cr.totals.clicks as f64 * w)).collect())
+        .collect();
+    let mut fitted = value::cvr_priors(&pooled).into_iter();
+    let cvr_priors: Vec<Option<Beta>> =
+        evidence.campaigns.iter().map(|c| if c.goal == Goal::Conversions { fitted.next() } else { None }).collect();
+    let cvrs: Vec<f64> = cvr_priors.iter().map(|p| p.map_or(value::DEFAULT_CVR, |p| p.mean())).collect();
+    let quiet = response::quiet_weekdays(evidence);
+    let account = budgets::AccountContext { quiet: &quiet };
     let mut out = Vec::new();
-    for campaign in &evidence.campaigns {
-        let mut decisions = policy::creative_decisions(campaign, evidence.as_of, params, prior);
-        decisions.extend(budgets::campaign_decisions(campaign, evidence.as_of, params, &decisions));
+    for (((campaign, w), cvr_prior), cvr) in evidence.campaigns.iter().zip(completeness).zip(cvr_priors).zip(cvrs) {
+        let conversions: f64 = campaign.creatives.iter().filter(|c| c.active).map(|c| c.totals.conversions).sum();
+        let on = match params.policy {
+            Policy::Conversions
+                if campaign.goal == Goal::Conversions
+                    && conversions / w.max(0.02) >= policy::MIN_CAMPAIGN_CONVERSIONS =>
+            {
+                policy::JudgeOn::Value
+            }
+            Policy::Conversions => policy::JudgeOn::LeadingCtr,
+            Policy::Threshold | Policy::Bayesian => policy::JudgeOn::Ctr,
+        };
+        let judge = policy::Judge {
+            ctr_prior: prior,
+            cvr_prior: cvr_prior.unwrap_or(Beta { alpha: 5.0, beta: 95.0 }),
+            completeness: w,
+            on,
+        };
+        let mut decisions = policy::creative_decisions(campaign, evidence.as_of, params, &judge);
+        decisions.extend(budgets::campaign_decisions(campaign, evidence, params, &decisions, cvr, &account));
         if let Some(why) = &evidence.stale {
             for d in decisions.iter_mut().filter(|d| d.skipped.is_none() && d.action.writes()) {
                 d.skipped = Some(format!("stale data: {why}"));
@@ -160,4 +207,18 @@ pub fn decide(evidence: &Evidence, params: &Params) -> Vec<Decision> {
         out.extend(decisions);
     }
     out
+}
+
+/// The share of the decision window's eventual conversions reported by `as_of`: each window day's
+/// completeness by its age, weighted by the day's clicks (uniform over the window without history).
+fn window_completeness(campaign: &CampaignEvidence, as_of: NaiveDate, lag: &LagCurve) -> f64 {
+    let window_days = campaign.window_days.max(1) as i64;
+    let days: Vec<&DayEvidence> =
+        campaign.history.iter().filter(|d| (1..=window_days).contains(&(as_of - d.date).num_days())).collect();
+    let clicks: f64 = days.iter().map(|d| d.clicks as f64).sum();
+    if clicks > 0.0 {
+        days.iter().map(|d| d.clicks as f64 * lag.completeness((as_of - d.date).num_days())).sum::<f64>() / clicks
+    } else {
+        (1..=window_days).map(|age| lag.completeness(age)).sum::<f64>() / window_days as f64
+    }
 }

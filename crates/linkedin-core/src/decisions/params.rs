@@ -9,8 +9,22 @@ pub enum Policy {
     /// The seed's rules: pause when CTR < `min_ctr` after more than `min_sample_clicks` clicks, or when
     /// CPC > `max_cpc`; winner when CTR > `top_ctr`.
     Threshold,
-    /// Beta-Binomial posteriors with an empirical-Bayes prior (see [`BayesParams`]).
+    /// Beta-Binomial posteriors of CTR alone, with an empirical-Bayes prior (see [`BayesParams`]).
     Bayesian,
+    /// The default: creatives judged on conversions per impression (CTR × CVR, lag-adjusted, with
+    /// partially pooled priors), bids on the campaign's learned bid response (see [`ConversionParams`]).
+    /// Campaigns whose objective is not conversions are judged as [`Policy::Bayesian`] judges them.
+    Conversions,
+}
+
+impl Policy {
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::Threshold => "threshold",
+            Policy::Bayesian => "bayesian",
+            Policy::Conversions => "conversions",
+        }
+    }
 }
 
 /// The design's thresholds, as fractions and dollars (the env vars hold percents).
@@ -62,18 +76,43 @@ pub struct Guardrails {
     pub max_daily_budget: Option<f64>,
 }
 
+/// The conversions policy's bids and budgets (its creative rules share [`BayesParams`]' P(best) floors).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ConversionParams {
+    /// `TARGET_CPA`: the most a marginal conversion may cost (account currency); `None`: no target,
+    /// and a bid is raised while its marginal cost per conversion stays within
+    /// `max_marginal_cpa_multiple` × the account's average.
+    pub target_cpa: Option<f64>,
+    /// `MAX_MARGINAL_CPA_MULTIPLE`: without a target, how much dearer than the account's average cost
+    /// per conversion the conversions a higher bid buys may be.
+    pub max_marginal_cpa_multiple: f64,
+    /// `BID_EXPERIMENT_PERCENT` / 100: the step of a bid experiment, made when the history cannot tell
+    /// how volume answers the bid.
+    pub experiment_step: f64,
+    /// A campaign-day counts as budget-bound when it spent at least this share of its daily budget.
+    pub bound_share: f64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Params {
     pub policy: Policy,
     pub thresholds: Thresholds,
     pub bayes: BayesParams,
     pub guardrails: Guardrails,
+    #[serde(default = "ConversionParams::defaults")]
+    pub conversions: ConversionParams,
+}
+
+impl ConversionParams {
+    pub fn defaults() -> Self {
+        Self { target_cpa: None, max_marginal_cpa_multiple: 2.0, experiment_step: 0.10, bound_share: 0.97 }
+    }
 }
 
 impl Default for Params {
     fn default() -> Self {
         Self {
-            policy: Policy::Bayesian,
+            policy: Policy::Conversions,
             thresholds: Thresholds {
                 min_ctr: 0.01,
                 top_ctr: 0.03,
@@ -96,6 +135,7 @@ impl Default for Params {
                 max_budget_step: 0.20,
                 max_daily_budget: None,
             },
+            conversions: ConversionParams::defaults(),
         }
     }
 }

@@ -1,5 +1,13 @@
-//! Which creatives run: the threshold and bayesian policies' verdicts, and the revive review of
-//! earlier pauses.
+//! Which creatives run: the threshold, bayesian and conversions policies' verdicts, and the revive
+//! review of earlier pauses.
+//!
+//! The conversions policy judges a creative of a conversion campaign on conversions per impression
+//! (CTR × CVR, [`super::value`]): its CTR posterior borrows strength from the account's creatives, its
+//! CVR posterior from its campaign's (and the campaign's from the account), and its recent clicks count
+//! toward the CVR only as far as their conversions can have been reported ([`super::lag`]). While a
+//! creative has few conversions its CVR posterior is close to its campaign's, so the ranking is
+//! carried by CTR, the leading indicator; as conversions accrue they take over. A campaign bought for
+//! clicks or impressions is judged on CTR, as the bayesian policy judges it.
 
 use chrono::NaiveDate;
 
@@ -7,9 +15,171 @@ use crate::performance::Totals;
 
 use super::guardrails::cap_pauses;
 use super::stats::{Beta, prob_best};
+use super::value::{LnValue, prob_best_normal};
 use super::{
     Action, CampaignEvidence, CreativeEvidence, CreativeStats, Decision, Entity, Params, Policy, in_cooldown, pct,
 };
+
+/// How one campaign's creatives are judged: the priors, and how complete their conversions are.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Judge {
+    pub ctr_prior: Beta,
+    pub cvr_prior: Beta,
+    /// The share of the window's eventual conversions reported by now (click-weighted over its days).
+    pub completeness: f64,
+    /// How the creatives are compared.
+    pub on: JudgeOn,
+}
+
+/// What a campaign's creatives are compared on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum JudgeOn {
+    /// Conversions per impression: the conversions policy, a conversion campaign with at least
+    /// [`MIN_CAMPAIGN_CONVERSIONS`] (lag-adjusted) conversions in the window.
+    Value,
+    /// P(best CTR) only: the conversions policy while conversions are too few to tell creatives apart
+    /// (the leading indicator), and on campaigns bought for clicks or impressions.
+    LeadingCtr,
+    /// The threshold or bayesian policy's own CTR rules.
+    Ctr,
+}
+
+/// Lag-adjusted conversions a campaign's window needs before its creatives are compared on them.
+pub const MIN_CAMPAIGN_CONVERSIONS: f64 = 10.0;
+
+impl Judge {
+    /// Verdicts on creatives competing with each other (the first `totals` are judged; all compete).
+    fn verdicts(&self, totals: &[&Totals], params: &Params) -> Vec<(Action, String, CreativeStats)> {
+        let n = totals.len();
+        if self.on != JudgeOn::Value {
+            let posts: Vec<Beta> = totals.iter().map(|t| self.ctr_prior.posterior(t.clicks, t.impressions)).collect();
+            let p_best = if n > 1 { prob_best(&posts) } else { vec![1.0; n] };
+            let leading = self.on == JudgeOn::LeadingCtr;
+            return totals
+                .iter()
+                .zip(posts)
+                .zip(p_best)
+                .map(
+                    |((t, post), p)| {
+                        if leading { verdict_leading(t, post, p, n, params) } else { verdict(t, post, p, n, params) }
+                    },
+                )
+                .collect();
+        }
+        let posts: Vec<(Beta, Beta)> = totals
+            .iter()
+            .map(|t| {
+                let ctr = self.ctr_prior.posterior(t.clicks, t.impressions);
+                // Right-censored conversions: the clicks count as far as their conversions can show.
+                let exposure = t.clicks as f64 * self.completeness.clamp(0.02, 1.0);
+                let conv = t.conversions.max(0.0).min(exposure);
+                let cvr = Beta { alpha: self.cvr_prior.alpha + conv, beta: self.cvr_prior.beta + exposure - conv };
+                (ctr, cvr)
+            })
+            .collect();
+        let values: Vec<LnValue> = posts.iter().map(|(a, b)| LnValue::of(*a, *b)).collect();
+        let p_best = if n > 1 { prob_best_normal(&values) } else { vec![1.0; n] };
+        (0..n).map(|i| verdict_value(totals[i], posts[i], values[i], p_best[i], n, params)).collect()
+    }
+}
+
+/// The conversions policy's verdict while clicks lead: P(best CTR of the campaign), with no CTR line.
+fn verdict_leading(
+    totals: &Totals,
+    post: Beta,
+    p_best: f64,
+    contenders: usize,
+    params: &Params,
+) -> (Action, String, CreativeStats) {
+    let b = &params.bayes;
+    let ctr = totals.ctr();
+    let stats = CreativeStats {
+        impressions: totals.impressions,
+        clicks: totals.clicks,
+        cost_usd: totals.cost_usd,
+        ctr,
+        cpc: totals.cpc(),
+        posterior: Some(post),
+        p_below_min_ctr: None,
+        p_best: Some(p_best),
+        conversions: Some(totals.conversions),
+        cvr_posterior: None,
+        value: None,
+    };
+    let numbers = format!(
+        "CTR {} (posterior mean {}), {:.1} conversions reported",
+        pct(ctr),
+        pct(Some(post.mean())),
+        totals.conversions
+    );
+    let contested = contenders > 1 && totals.impressions >= b.min_impressions;
+    let (action, reason) = if contested && p_best < b.prob_best_floor {
+        (
+            Action::Pause,
+            format!(
+                "P(best CTR of campaign) = {p_best:.4} < {} after {} impressions, conversions too few to compare yet: {numbers}",
+                b.prob_best_floor, totals.impressions
+            ),
+        )
+    } else if contested && p_best >= b.winner_prob_best {
+        (Action::FlagWinner, format!("P(best CTR of campaign) = {p_best:.3}: {numbers}"))
+    } else {
+        (Action::Keep, format!("not enough evidence to act (P(best CTR) = {p_best:.3}): {numbers}"))
+    };
+    (action, reason, stats)
+}
+
+/// The conversions policy's verdict: P(best conversions per impression of the campaign).
+fn verdict_value(
+    totals: &Totals,
+    (ctr_post, cvr_post): (Beta, Beta),
+    value: LnValue,
+    p_best: f64,
+    contenders: usize,
+    params: &Params,
+) -> (Action, String, CreativeStats) {
+    let b = &params.bayes;
+    let ctr = totals.ctr();
+    let stats = CreativeStats {
+        impressions: totals.impressions,
+        clicks: totals.clicks,
+        cost_usd: totals.cost_usd,
+        ctr,
+        cpc: totals.cpc(),
+        posterior: Some(ctr_post),
+        p_below_min_ctr: None,
+        p_best: Some(p_best),
+        conversions: Some(totals.conversions),
+        cvr_posterior: Some(cvr_post),
+        value: Some(value),
+    };
+    let (lo, hi) = value.interval(0.9);
+    let per_k = |v: f64| v * 1000.0;
+    let numbers = format!(
+        "{:.2} conversions per 1,000 impressions (90% interval {:.2}-{:.2}; CTR {}, CVR {} with {:.1} conversions reported)",
+        per_k(value.median()),
+        per_k(lo),
+        per_k(hi),
+        pct(ctr),
+        pct(Some(cvr_post.mean())),
+        totals.conversions
+    );
+    let contested = contenders > 1 && totals.impressions >= b.min_impressions;
+    let (action, reason) = if contested && p_best < b.prob_best_floor {
+        (
+            Action::Pause,
+            format!(
+                "P(best conversions per impression of campaign) = {p_best:.4} < {} after {} impressions: {numbers}",
+                b.prob_best_floor, totals.impressions
+            ),
+        )
+    } else if contested && p_best >= b.winner_prob_best {
+        (Action::FlagWinner, format!("P(best conversions per impression of campaign) = {p_best:.3}: {numbers}"))
+    } else {
+        (Action::Keep, format!("not enough evidence to act (P(best) = {p_best:.3}): {numbers}"))
+    };
+    (action, reason, stats)
+}
 
 /// The policy's verdict on one creative's totals. `p_best` is its probability of being the best of
 /// `contenders` creatives (itself included) and `post` its posterior.
@@ -32,6 +202,9 @@ fn verdict(
         posterior: None,
         p_below_min_ctr: None,
         p_best: None,
+        conversions: None,
+        cvr_posterior: None,
+        value: None,
     };
     let (action, reason) = match params.policy {
         Policy::Threshold => {
@@ -49,7 +222,8 @@ fn verdict(
                 (Action::Keep, format!("CTR {} over {} impressions: no rule fires", pct(ctr), totals.impressions))
             }
         }
-        Policy::Bayesian => {
+        // A conversions-policy campaign bought for clicks or impressions is judged on CTR like this.
+        Policy::Bayesian | Policy::Conversions => {
             let b = &params.bayes;
             let below = post.cdf(t.min_ctr);
             stats.posterior = Some(post);
@@ -93,15 +267,14 @@ pub(super) fn creative_decisions(
     campaign: &CampaignEvidence,
     as_of: NaiveDate,
     params: &Params,
-    prior: Beta,
+    judge: &Judge,
 ) -> Vec<Decision> {
     let active: Vec<&CreativeEvidence> = campaign.creatives.iter().filter(|c| c.active).collect();
-    let posteriors: Vec<Beta> = active.iter().map(|c| prior.posterior(c.totals.clicks, c.totals.impressions)).collect();
-    let p_best = if active.len() > 1 { prob_best(&posteriors) } else { vec![1.0; active.len()] };
+    let totals: Vec<&Totals> = active.iter().map(|c| &c.totals).collect();
+    let verdicts = judge.verdicts(&totals, params);
 
     let mut proposals: Vec<(Decision, f64)> = Vec::new();
-    for (i, c) in active.iter().enumerate() {
-        let (action, reason, stats) = verdict(&c.totals, posteriors[i], p_best[i], active.len(), params);
+    for (c, (action, reason, stats)) in active.iter().zip(verdicts) {
         let entity = Entity::Creative { id: c.id, campaign: campaign.id };
         let skipped = if action == Action::Pause {
             in_cooldown(c.last_changed, as_of, params.guardrails.cooldown_days)
@@ -115,7 +288,7 @@ pub(super) fn creative_decisions(
 
     cap_pauses(campaign, as_of, params, &mut proposals, active.len());
     let mut out: Vec<Decision> = proposals.into_iter().map(|(d, _)| d).collect();
-    out.extend(pause_reviews(campaign, as_of, params, prior));
+    out.extend(pause_reviews(campaign, as_of, params, judge));
     out
 }
 
@@ -123,18 +296,17 @@ pub(super) fn creative_decisions(
 /// its own decision window. When the policy would no longer pause it, it is resumed, the strongest
 /// first and one per campaign per day. A campaign with no active creative is left alone: someone
 /// stopped it on purpose.
-fn pause_reviews(campaign: &CampaignEvidence, as_of: NaiveDate, params: &Params, prior: Beta) -> Vec<Decision> {
+fn pause_reviews(campaign: &CampaignEvidence, as_of: NaiveDate, params: &Params, judge: &Judge) -> Vec<Decision> {
     if !campaign.active || !campaign.creatives.iter().any(|c| c.active) {
         return Vec::new();
     }
     let mut reviews: Vec<(Decision, f64)> = Vec::new();
     for c in campaign.creatives.iter().filter(|c| !c.active) {
         let Some(review) = &c.pause_review else { continue };
-        let prior = review.prior.unwrap_or(prior);
-        let mut all = vec![prior.posterior(review.restated.clicks, review.restated.impressions)];
-        all.extend(review.rivals.iter().map(|t| prior.posterior(t.clicks, t.impressions)));
-        let p_best = if all.len() > 1 { prob_best(&all)[0] } else { 1.0 };
-        let (verdict, why, stats) = verdict(&review.restated, all[0], p_best, all.len(), params);
+        // The pause's own prior, and final numbers: its window is past the restatement period.
+        let judge = Judge { ctr_prior: review.prior.unwrap_or(judge.ctr_prior), completeness: 1.0, ..*judge };
+        let all: Vec<&Totals> = std::iter::once(&review.restated).chain(&review.rivals).collect();
+        let (verdict, why, stats) = judge.verdicts(&all, params).swap_remove(0);
         let (action, reason) = if verdict == Action::Pause {
             (
                 Action::Keep,
