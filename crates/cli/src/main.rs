@@ -437,6 +437,7 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
                     "bayesian" => linkedin_core::decisions::Policy::Bayesian,
                     _ => linkedin_core::decisions::Policy::Conversions,
                 }),
+                settings: None,
                 models: args.models,
                 publish_copy: !args.no_publish,
             };

@@ -5,7 +5,8 @@
 //!
 //! `cargo bench -p demo --bench policies` runs markets 1-100. `POLICIES_MARKETS=N` runs N of them,
 //! `POLICIES_FIRST=S` starts at seed S (tune on one range of seeds, report on another), and
-//! `POLICIES_ONLY=conversions` runs one policy.
+//! `POLICIES_ONLY=conversions` runs one policy. The optimizer's own variables (`PROB_BEST_FLOOR`, ...)
+//! are read from the environment as in production.
 
 use std::time::Instant;
 
@@ -28,18 +29,28 @@ async fn main() {
         .into_iter()
         .filter(|p| only.as_deref().is_none_or(|o| o == p.name()))
         .collect();
+    // The optimizer's variables (PROB_BEST_FLOOR, MAX_BID_STEP_PERCENT, ...) apply, as in production.
+    let env = linkedin_core::config::Env::from_process();
+    let mut reader = linkedin_core::config::Reader::new(&env);
+    let read = optimizer::Settings::read(&mut reader);
+    let settings = reader.finish(|| read).unwrap_or_else(|e| panic!("{e}"));
     let tmp = tempfile::tempdir().expect("a temp dir");
     let started = Instant::now();
     let mut scores: Vec<MarketScore> = Vec::new();
     for seed in first..first + markets {
         for (i, policy) in policies.iter().enumerate() {
-            let [system, none, oracle] =
-                run_market(seed, *policy, 30, tmp.path()).await.unwrap_or_else(|e| panic!("market {seed}: {e}"));
+            let [system, none, oracle] = run_market(seed, *policy, &settings, 30, tmp.path())
+                .await
+                .unwrap_or_else(|e| panic!("market {seed}: {e}"));
             eprintln!(
-                "market {seed} {:<12} conv./$ {:>4.0}% of the oracle's, conversions {:>4.0}%, wrong pauses {}/{}",
+                "market {seed} {:<12} conv./$ {:>4.0}% of the oracle's, conversions {:>4.0}% (none {:>3.0}%), spend ${:.0} (none ${:.0}, oracle ${:.0}), wrong pauses {}/{}",
                 policy.name(),
                 system.per_dollar_vs_oracle * 100.0,
                 system.conversions_vs_oracle * 100.0,
+                none.conversions_vs_oracle * 100.0,
+                system.spend,
+                none.spend,
+                oracle.spend,
                 system.wrong_pauses,
                 system.campaigns
             );

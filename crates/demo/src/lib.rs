@@ -56,8 +56,11 @@ pub struct DemoOptions {
     pub data_dir: PathBuf,
     /// One progress line per simulated day on stderr.
     pub progress: bool,
-    /// The optimizer's decision policy; default: the configuration's default (bayesian).
+    /// The optimizer's decision policy; default: the configuration's default (conversions).
     pub policy: Option<linkedin_core::decisions::Policy>,
+    /// The optimizer's settings (thresholds, guardrails); default: the configuration's defaults.
+    /// `policy`, when set, overrides theirs.
+    pub settings: Option<optimizer::Settings>,
     /// Trained models (`<dir>/<model>/model.json`, as `make train` writes them) copied into the data
     /// folder's `models/` before the first day, where the jobs look for them.
     pub models: Option<PathBuf>,
@@ -262,7 +265,7 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport, DemoError> {
     };
 
     // Reports go to reports/optimizer/ in the data folder; 28 of them on the terminal would drown the table.
-    let mut settings = optimizer::Settings::default();
+    let mut settings = opts.settings.clone().unwrap_or_default();
     if let Some(policy) = opts.policy {
         settings.params.policy = policy;
     }

@@ -7,7 +7,10 @@
 //! * **conversions** as a share of the oracle's (winning per dollar by not spending does not count);
 //! * **wrong pauses**: campaigns whose truly best creative (the oracle's pick: the most expected
 //!   conversions at its best bid) was paused at any time in the run, over all campaigns;
-//! * **worse than no optimization**: fewer conversions per dollar than the untouched market.
+//! * **worse than no optimization**: fewer conversions than the untouched market (same budgets), or
+//!   fewer conversions per dollar without at least 5 % more conversions. Spending more of the same
+//!   budgets to buy more conversions at a higher cost is what the budget is for; spending more for
+//!   nothing, or less for fewer, is worse.
 //!
 //! `cargo bench -p demo --bench policies` prints the table over 100 markets; `tests/e2e.rs` runs 10
 //! and asserts the floor.
@@ -92,7 +95,8 @@ fn scores(seed: u64, policy: Policy, report: &DemoReport) -> [MarketScore; 3] {
             conversions_vs_oracle: share(row.conversions as f64, oracle.conversions as f64),
             campaigns,
             wrong_pauses,
-            worse_than_none: pd < none_pd * (1.0 - 1e-9),
+            worse_than_none: row.conversions < none.conversions
+                || (pd < none_pd && (row.conversions as f64) < none.conversions as f64 * 1.05),
         }
     };
     [
@@ -104,7 +108,13 @@ fn scores(seed: u64, policy: Policy, report: &DemoReport) -> [MarketScore; 3] {
 
 /// Runs the pipeline with `policy` on generated market `seed` for `days` days in a folder under `tmp`,
 /// and scores it with the market's no-optimization and oracle runs.
-pub async fn run_market(seed: u64, policy: Policy, days: u32, tmp: &Path) -> Result<[MarketScore; 3], DemoError> {
+pub async fn run_market(
+    seed: u64,
+    policy: Policy,
+    settings: &optimizer::Settings,
+    days: u32,
+    tmp: &Path,
+) -> Result<[MarketScore; 3], DemoError> {
     let opts = DemoOptions {
         scenario: format!("{}{seed}", sandbox::generator::PREFIX),
         days: Some(days),
@@ -112,12 +122,15 @@ pub async fn run_market(seed: u64, policy: Policy, days: u32, tmp: &Path) -> Res
         data_dir: tmp.join(format!("market-{seed}-{policy:?}")),
         progress: false,
         policy: Some(policy),
+        settings: Some(settings.clone()),
         models: None,
         // Published variations would be new creatives the oracle does not know: judge the decisions alone.
         publish_copy: false,
     };
     let report = crate::run(&opts).await?;
-    if !report.succeeded() {
+    // Not `succeeded()`: with more than LOOKBACK_DAYS of conversion lag the store lacks the latest
+    // conversions by design (the collector re-pulls LOOKBACK_DAYS), so the reconciliation differs.
+    if !report.failed_runs.is_empty() {
         return Err(DemoError::Failed(format!(
             "market {seed} with {policy:?}: {}",
             report.failed_runs.iter().map(|r| r.summary.clone()).collect::<Vec<_>>().join("; ")

@@ -12,6 +12,7 @@ fn options(dir: &std::path::Path, seed: Option<u64>) -> DemoOptions {
         data_dir: dir.to_path_buf(),
         progress: false,
         policy: None,
+        settings: None,
         models: None,
         publish_copy: true,
     }

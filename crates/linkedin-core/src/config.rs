@@ -110,6 +110,11 @@ pub const VARS: &[VarDoc] = &[
         meaning: "conversions policy without a target: a bid is raised only while the conversions it buys cost at most this multiple of the account's average cost per conversion (1-10)",
     },
     VarDoc {
+        name: "CONVERSIONS_PROB_BEST_FLOOR",
+        default: "0.01",
+        meaning: "conversions policy: pause a creative once P(best conversions per impression of its campaign) is below this (0-0.5)",
+    },
+    VarDoc {
         name: "BID_EXPERIMENT_PERCENT",
         default: "10",
         meaning: "conversions policy: the step of a bid experiment, made when the bid history cannot tell how volume answers the bid (1-25)",

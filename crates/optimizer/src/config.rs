@@ -98,6 +98,7 @@ impl Settings {
         p.conversions.target_cpa = r.text("TARGET_CPA").map(|_| float(r, "TARGET_CPA", 0.0, 0.01..=1_000_000.0));
         p.conversions.max_marginal_cpa_multiple = float(r, "MAX_MARGINAL_CPA_MULTIPLE", 2.0, 1.0..=10.0);
         p.conversions.experiment_step = float(r, "BID_EXPERIMENT_PERCENT", 10.0, 1.0..=25.0) / 100.0;
+        p.conversions.prob_best_floor = float(r, "CONVERSIONS_PROB_BEST_FLOOR", 0.01, 0.0..=0.5);
         let target_cpa_by_campaign = r.parsed(
             "TARGET_CPA_BY_CAMPAIGN",
             BTreeMap::new(),

@@ -180,14 +180,8 @@ pub fn decide(evidence: &Evidence, params: &Params) -> Vec<Decision> {
     let account = budgets::AccountContext { quiet: &quiet };
     let mut out = Vec::new();
     for (((campaign, w), cvr_prior), cvr) in evidence.campaigns.iter().zip(completeness).zip(cvr_priors).zip(cvrs) {
-        let conversions: f64 = campaign.creatives.iter().filter(|c| c.active).map(|c| c.totals.conversions).sum();
         let on = match params.policy {
-            Policy::Conversions
-                if campaign.goal == Goal::Conversions
-                    && conversions / w.max(0.02) >= policy::MIN_CAMPAIGN_CONVERSIONS =>
-            {
-                policy::JudgeOn::Value
-            }
+            Policy::Conversions if campaign.goal == Goal::Conversions => policy::JudgeOn::Value,
             Policy::Conversions => policy::JudgeOn::LeadingCtr,
             Policy::Threshold | Policy::Bayesian => policy::JudgeOn::Ctr,
         };

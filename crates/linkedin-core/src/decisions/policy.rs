@@ -34,18 +34,16 @@ pub(super) struct Judge {
 /// What a campaign's creatives are compared on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum JudgeOn {
-    /// Conversions per impression: the conversions policy, a conversion campaign with at least
-    /// [`MIN_CAMPAIGN_CONVERSIONS`] (lag-adjusted) conversions in the window.
+    /// Conversions per impression: the conversions policy on a conversion campaign. While its
+    /// creatives have few conversions their CVR posteriors are their campaign's prior, whose spread
+    /// ([`super::value::PRIOR_ALPHA`]) keeps CTR, the leading indicator, from pausing a creative on a
+    /// CTR gap a better CVR could make up.
     Value,
-    /// P(best CTR) only: the conversions policy while conversions are too few to tell creatives apart
-    /// (the leading indicator), and on campaigns bought for clicks or impressions.
+    /// P(best CTR) only: the conversions policy on campaigns bought for clicks or impressions.
     LeadingCtr,
     /// The threshold or bayesian policy's own CTR rules.
     Ctr,
 }
-
-/// Lag-adjusted conversions a campaign's window needs before its creatives are compared on them.
-pub const MIN_CAMPAIGN_CONVERSIONS: f64 = 10.0;
 
 impl Judge {
     /// Verdicts on creatives competing with each other (the first `totals` are judged; all compete).
@@ -117,7 +115,7 @@ fn verdict_leading(
         (
             Action::Pause,
             format!(
-                "P(best CTR of campaign) = {p_best:.4} < {} after {} impressions, conversions too few to compare yet: {numbers}",
+                "P(best CTR of campaign) = {p_best:.4} < {} after {} impressions: {numbers}",
                 b.prob_best_floor, totals.impressions
             ),
         )
@@ -164,13 +162,14 @@ fn verdict_value(
         pct(Some(cvr_post.mean())),
         totals.conversions
     );
+    let floor = params.conversions.prob_best_floor;
     let contested = contenders > 1 && totals.impressions >= b.min_impressions;
-    let (action, reason) = if contested && p_best < b.prob_best_floor {
+    let (action, reason) = if contested && p_best < floor {
         (
             Action::Pause,
             format!(
-                "P(best conversions per impression of campaign) = {p_best:.4} < {} after {} impressions: {numbers}",
-                b.prob_best_floor, totals.impressions
+                "P(best conversions per impression of campaign) = {p_best:.4} < {floor} after {} impressions: {numbers}",
+                totals.impressions
             ),
         )
     } else if contested && p_best >= b.winner_prob_best {

@@ -399,8 +399,8 @@ fn with_conversions(mut c: CreativeEvidence, conversions: f64) -> CreativeEviden
 #[test]
 fn the_conversions_policy_judges_conversions_per_impression_not_ctr() {
     // A: CTR 0.8 % but CVR 2 % (0.16 conversions per 1,000 impressions); B: CTR 0.5 %, CVR 8 % (0.4).
-    let a = with_conversions(creative(1, 60_000, 480), 9.6);
-    let b = with_conversions(creative(2, 60_000, 300), 24.0);
+    let a = with_conversions(creative(1, 120_000, 960), 19.2);
+    let b = with_conversions(creative(2, 120_000, 600), 48.0);
     let ds = run(vec![campaign(vec![a.clone(), b.clone()])], &conversions());
     assert_eq!(of(&ds, 1).action, Action::Pause, "{:?}", of(&ds, 1));
     assert!(of(&ds, 1).reason.contains("conversions per 1,000 impressions"), "{}", of(&ds, 1).reason);
@@ -414,9 +414,12 @@ fn the_conversions_policy_judges_conversions_per_impression_not_ctr() {
 
 #[test]
 fn with_few_conversions_ctr_leads_and_a_close_call_is_not_paused() {
-    // No conversions yet: the CVRs are the campaign's, so the ranking is CTR's (0.3 % against 0.6 %).
-    let ds = run(vec![campaign(vec![creative(1, 40_000, 120), creative(2, 40_000, 240)])], &conversions());
+    // No conversions yet: the CVRs are the campaign's, so the ranking is CTR's, but only a CTR gap no
+    // plausible CVR difference could make up pauses: 0.15 % against 0.6 % does, 0.4 % against 0.6 % not.
+    let ds = run(vec![campaign(vec![creative(1, 40_000, 60), creative(2, 40_000, 240)])], &conversions());
     assert_eq!(of(&ds, 1).action, Action::Pause, "{:?}", of(&ds, 1));
+    let ds = run(vec![campaign(vec![creative(1, 40_000, 160), creative(2, 40_000, 240)])], &conversions());
+    assert_ne!(of(&ds, 1).action, Action::Pause, "{:?}", of(&ds, 1));
     // True CTRs 4 % apart: never confidently worse.
     let ds = run(vec![campaign(vec![creative(1, 40_000, 200), creative(2, 40_000, 208)])], &conversions());
     assert!(ds.iter().all(|d| d.action != Action::Pause), "{ds:?}");

@@ -16,6 +16,13 @@ use super::stats::{Beta, fit_rate_prior};
 /// CVR the prior is centred on when the account has no conversions yet (LinkedIn's B2B range is 2–12 %).
 pub const DEFAULT_CVR: f64 = 0.05;
 
+/// Bounds on the CVR prior's alpha, i.e. on how far one creative's CVR may sit from its campaign's
+/// before its own conversions say so: ln CVR's prior sd is about 1/√alpha, so 8 to 11 means ±30 % to
+/// ±35 %. Never narrower than ±30 %: a tighter prior would let CTR alone decide, and a creative
+/// with the lower CTR can convert enough better to be the best (the sandbox's creatives differ by
+/// ±40 % in CVR, independently of CTR).
+pub const PRIOR_ALPHA: (f64, f64) = (8.0, 11.0);
+
 /// ψ(x), the digamma function (x > 0): recurrence up to 10, then the asymptotic series.
 pub fn digamma(mut x: f64) -> f64 {
     let mut acc = 0.0;
@@ -156,7 +163,10 @@ pub fn cvr_priors(campaigns: &[Vec<(f64, f64)>]) -> Vec<Beta> {
             let conv: f64 = creatives.iter().map(|c| c.0).sum();
             let clicks: f64 = creatives.iter().map(|c| c.1).sum();
             let mean = ((conv + account.alpha) / (clicks + strength)).clamp(1e-6, 1.0 - 1e-6);
-            Beta { alpha: mean * strength, beta: (1.0 - mean) * strength }
+            // The spread between one campaign's creatives, in alpha: ln CVR has sd ≈ 1/√alpha. The
+            // fitted spread is noisy with few conversions, so alpha is kept between PRIOR_ALPHA's bounds.
+            let alpha = (mean * strength).clamp(PRIOR_ALPHA.0, PRIOR_ALPHA.1);
+            Beta { alpha, beta: alpha * (1.0 - mean) / mean }
         })
         .collect()
 }
