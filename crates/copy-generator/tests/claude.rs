@@ -533,3 +533,22 @@ async fn an_unknown_model_has_an_unknown_cost() {
     assert_eq!(g.cost_usd, None);
     assert_eq!(g.model, "claude-experimental-9");
 }
+
+#[tokio::test]
+async fn a_redirect_is_an_error_naming_its_host_and_the_key_goes_nowhere() {
+    let elsewhere = Server::start(vec![message(&valid_text(), "end_turn", 1, 1)]).await;
+    let redirect = Scripted {
+        status: 307,
+        headers: vec![("location", format!("{}/v1/messages", elsewhere.base_url))],
+        body: String::new(),
+    };
+    let server = Server::start(vec![redirect]).await;
+    let err = client(&server).generate(&brief()).await.unwrap_err();
+    let host = elsewhere.base_url.trim_start_matches("http://").to_string();
+    assert!(matches!(err, ClaudeError::Redirected { status: 307, .. }), "{err}");
+    let text = err.to_string();
+    assert!(text.contains(&format!("a redirect to {host}")) && text.contains("ANTHROPIC_BASE_URL"), "{text}");
+    assert!(!text.contains(KEY), "{text}");
+    assert!(elsewhere.requests().is_empty(), "the API key went to the other host");
+    assert_eq!(server.requests().len(), 1, "not retried");
+}

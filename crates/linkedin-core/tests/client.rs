@@ -708,3 +708,60 @@ async fn a_refused_refresh_says_the_member_must_reauthorise_and_leaks_nothing() 
         assert!(!err.contains(secret), "{err}");
     }
 }
+
+#[tokio::test]
+async fn a_redirect_from_the_api_is_an_error_naming_its_host_and_the_token_goes_nowhere() {
+    let elsewhere = MockServer::start().await;
+    Mock::given(wiremock::matchers::any()).respond_with(ResponseTemplate::new(200)).mount(&elsewhere).await;
+    let server = MockServer::start().await;
+    let target = format!("{}/rest/adAccounts/{ACCOUNT}/adCampaigns/5", elsewhere.uri());
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(307).insert_header("Location", target.as_str()))
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let err = c.get_campaign(CampaignId(5)).await.unwrap_err();
+    let host = elsewhere.uri().trim_start_matches("http://").to_string();
+    assert!(matches!(err, ApiError::Redirected { status: 307, .. }), "{err}");
+    assert!(err.to_string().contains(&format!("a redirect to {host}")), "{err}");
+    assert!(err.is_fatal_for_run(), "a redirected API base is wrong for every call");
+    assert_eq!(elsewhere.received_requests().await.unwrap().len(), 0, "the bearer token went to the other host");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1, "not retried");
+}
+
+#[tokio::test]
+async fn a_redirect_from_the_token_endpoint_is_an_error_and_the_refresh_token_goes_nowhere() {
+    let elsewhere = MockServer::start().await;
+    Mock::given(wiremock::matchers::any()).respond_with(ResponseTemplate::new(200)).mount(&elsewhere).await;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/v2/accessToken"))
+        .respond_with(
+            ResponseTemplate::new(307).insert_header("Location", format!("{}/steal", elsewhere.uri()).as_str()),
+        )
+        .mount(&server)
+        .await;
+    // One hour left: the provider refreshes before the call.
+    let (c, _dir) = stored_client(&server, "OLD-ACCESS", 1).await;
+    let err = c.get_campaign(CampaignId(5)).await.unwrap_err().to_string();
+    let host = elsewhere.uri().trim_start_matches("http://").to_string();
+    assert!(err.contains(&format!("a redirect to {host}")) && err.contains("LINKEDIN_OAUTH_URL"), "{err}");
+    for secret in ["OLD-ACCESS", "REFRESH-SECRET-1", "CLIENT-SECRET-1"] {
+        assert!(!err.contains(secret), "{err}");
+    }
+    assert_eq!(elsewhere.received_requests().await.unwrap().len(), 0, "the refresh token went to the other host");
+    let reqs = server.received_requests().await.unwrap();
+    assert_eq!(reqs.len(), 1, "one refresh attempt, not retried, no API call: {reqs:?}");
+}
+
+#[tokio::test]
+async fn a_relative_redirect_names_the_api_host_itself() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(302).insert_header("Location", "/somewhere/else"))
+        .mount(&server)
+        .await;
+    let err = client(&server).get_campaign(CampaignId(5)).await.unwrap_err().to_string();
+    let host = server.uri().trim_start_matches("http://").to_string();
+    assert!(err.contains(&format!("HTTP 302, a redirect to {host};")), "{err}");
+}

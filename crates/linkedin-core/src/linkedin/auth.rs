@@ -36,6 +36,10 @@ pub enum AuthError {
     CannotRefresh(String),
     #[error("the token endpoint {url} refused the refresh (HTTP {status}: {error}). {hint}")]
     RefreshRejected { url: String, status: u16, error: String, hint: String },
+    #[error(
+        "the token endpoint {url} answered HTTP {status}, a redirect to {target}; it is not followed (it would send the refresh token and client secret to another host). Check LINKEDIN_OAUTH_URL: it must be LinkedIn's own (https://www.linkedin.com)"
+    )]
+    RefreshRedirected { url: String, status: u16, target: String },
     #[error("the token endpoint {url} could not be reached: {message}")]
     RefreshNetwork { url: String, message: String },
 }
@@ -329,6 +333,13 @@ impl TokenProvider {
                     continue;
                 }
             };
+            if let Some(target) = super::client::redirect_target(&resp) {
+                return Err(AuthError::RefreshRedirected {
+                    url: self.token_url.clone(),
+                    status: resp.status().as_u16(),
+                    target,
+                });
+            }
             let status = resp.status().as_u16();
             let bytes = resp.bytes().await.unwrap_or_default();
             if (200..300).contains(&status) {
@@ -435,7 +446,7 @@ mod tests {
         let p = TokenProvider::new(
             TokenSource::Fixed(Secret::new("T")),
             "http://127.0.0.1:1",
-            reqwest::Client::new(),
+            crate::linkedin::http_client(),
             system_clock(),
         );
         let t = p.bearer().await.unwrap();
