@@ -515,7 +515,7 @@ impl ClaudeClient {
                     Failure::Throttled { after, message } => ClaudeError::Throttled {
                         attempts,
                         waited,
-                        retry_after: after.filter(|a| waited + *a > cfg.retry.max_total_wait),
+                        retry_after: after.filter(|a| waited.saturating_add(*a) > cfg.retry.max_total_wait),
                         message,
                     },
                     Failure::Server { status, kind, message, .. } => {

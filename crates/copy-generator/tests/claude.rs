@@ -435,6 +435,17 @@ async fn a_retry_after_past_the_budget_stops_at_once() {
 }
 
 #[tokio::test]
+async fn an_absurd_retry_after_is_capped_not_a_panic() {
+    // `Duration::from_secs_f64(1e20)` used to panic in the shared retry code.
+    let server =
+        Server::start(vec![error(429, "rate_limit_error", "slow down", vec![("retry-after", "1e20".into())])]).await;
+    let err = client(&server).generate(&brief()).await.unwrap_err();
+    assert!(matches!(err, ClaudeError::Throttled { attempts: 1, .. }), "{err:?}");
+    assert!(err.to_string().contains("asked to wait 86400 s"), "capped at a day: {err}");
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
 async fn the_monthly_spend_cap_is_not_retried() {
     let body = json!({"type": "error", "error": {"type": "rate_limit_error", "message": "monthly spend cap reached",
         "details": {"error_code": "enforced_spend_limit_reached"}}})

@@ -536,6 +536,20 @@ async fn retry_after_is_honoured_even_when_it_exceeds_the_wait_budget() {
 }
 
 #[tokio::test]
+async fn an_absurd_retry_after_is_capped_not_a_panic() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(429).insert_header("Retry-After", "1e20").set_body_json(json!({"message": "slow"})),
+        )
+        .mount(&server)
+        .await;
+    let err = client(&server).get_campaign(CampaignId(5)).await.unwrap_err();
+    assert!(matches!(err, ApiError::Throttled { attempts: 1, .. }), "{err}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn a_daily_limit_stops_at_once_and_opens_the_circuit() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
@@ -764,4 +778,37 @@ async fn a_relative_redirect_names_the_api_host_itself() {
     let err = client(&server).get_campaign(CampaignId(5)).await.unwrap_err().to_string();
     let host = server.uri().trim_start_matches("http://").to_string();
     assert!(err.contains(&format!("HTTP 302, a redirect to {host};")), "{err}");
+}
+
+#[tokio::test]
+async fn an_absurd_expires_in_is_clamped_and_the_new_token_kept() {
+    // `expires_in: i64::MAX` used to panic after LinkedIn had issued the token: the token was lost.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/v2/accessToken"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            r#"{"access_token":"NEW-TOKEN","expires_in":9223372036854775807,"refresh_token":"ROTATED","refresh_token_expires_in":1e300}"#,
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header("authorization", "Bearer NEW-TOKEN"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 5, "status": "ACTIVE"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(DirSecretStore::new(dir.path()));
+    store.put_secret("li", &stored_credentials("OLD", 1)).await.unwrap();
+    let source = TokenSource::Stored { store: store.clone(), name: "li".into() };
+    let c = client_with(&server, source, RetryPolicy::for_tests(), system_clock());
+    c.get_campaign(CampaignId(5)).await.unwrap();
+    let saved: Value = serde_json::from_str(&store.get_secret("li").await.unwrap()).unwrap();
+    assert_eq!((saved["access_token"].as_str(), saved["refresh_token"].as_str()), (Some("NEW-TOKEN"), Some("ROTATED")));
+    let days = |k: &str| {
+        let t = chrono::DateTime::parse_from_rfc3339(saved[k].as_str().unwrap()).unwrap();
+        (t.with_timezone(&Utc) - Utc::now()).num_days()
+    };
+    assert_eq!((days("expires_at"), days("refresh_token_expires_at")), (365, 365), "clamped to 366 days");
 }
