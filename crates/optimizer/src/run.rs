@@ -59,6 +59,8 @@ pub struct OptimizeReport {
     pub run_id: RunId,
     pub as_of: NaiveDate,
     pub dry_run: bool,
+    /// `GUARDRAILS_UNSAFE_OVERRIDE=true`: each guardrail past its safe bound (`VAR=value (safe a-b)`).
+    pub unsafe_guardrails: Vec<String>,
     pub window: Option<DateWindow>,
     pub stale: Option<String>,
     /// What set the bids: a model (native or endpoint) or the pacing heuristic.
@@ -137,6 +139,7 @@ impl Optimizer {
             run_id: run_id.clone(),
             as_of: clock.as_of,
             dry_run,
+            unsafe_guardrails: self.settings.unsafe_guardrails(),
             window: None,
             stale: None,
             bid_model: String::new(),
@@ -194,6 +197,7 @@ impl Optimizer {
             .count("Skipped", c.skipped as f64)
             .count("Failures", (c.failed + report.failures.len()) as f64)
             .count("StaleData", if report.stale.is_some() { 1.0 } else { 0.0 })
+            .count("UnsafeGuardrails", report.unsafe_guardrails.len() as f64)
             .property("DryRun", dry_run);
         self.metrics.emit(&m);
         report
