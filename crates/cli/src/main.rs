@@ -188,7 +188,7 @@ struct UndoArgs {
     /// The run to undo (its id is in the report and the audit log's file name).
     #[arg(long, value_name = "RUN_ID")]
     run: String,
-    /// Show what would be restored, write nothing.
+    /// Show what would be restored, write nothing (same as DRY_RUN=true).
     #[arg(long)]
     dry_run: bool,
 }
@@ -360,14 +360,15 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             Ok(report.succeeded())
         }
         Command::Undo(args) => {
+            // DRY_RUN from the environment holds the undo back too (it used to honour --dry-run only).
+            if args.dry_run {
+                env.set("DRY_RUN", Some("true".into()));
+            }
             let config = OptimizerConfig::from_env(&env).context("cannot start the undo")?;
             let optimizer = Optimizer::from_config(&config).await;
             let run = linkedin_core::layout::RunId(args.run);
             let report =
-                optimizer::undo::undo(optimizer.store.clone(), &optimizer.client, &run, RunClock::wall(), args.dry_run)
-                    .await
-                    .map_err(anyhow::Error::msg)
-                    .context("cannot undo")?;
+                optimizer.undo(&run, RunClock::wall()).await.map_err(anyhow::Error::msg).context("cannot undo")?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             eprintln!(
                 "undo of {}: {} restored, {} left as is, {} failed",

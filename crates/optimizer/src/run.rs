@@ -131,6 +131,12 @@ fn trailing(days: &[&CampaignDay]) -> Trailing {
 }
 
 impl Optimizer {
+    /// `linkedin-ads undo --run <run>` under this optimizer's settings: `DRY_RUN` (from the
+    /// environment or `--dry-run`) holds every write back, as it does for a run.
+    pub async fn undo(&self, run: &RunId, clock: RunClock) -> Result<crate::undo::UndoReport, String> {
+        crate::undo::undo(self.store.clone(), &self.client, run, clock, self.settings.dry_run).await
+    }
+
     pub async fn run(&self, clock: RunClock) -> OptimizeReport {
         let run_id = RunId::new(clock.now);
         let dry_run = self.settings.dry_run;

@@ -220,3 +220,42 @@ async fn a_trained_bid_model_in_the_store_sets_the_bids_and_a_broken_one_falls_b
     assert!(report.bid_model.starts_with("heuristic"), "{}", report.bid_model);
     assert!(report.lines.iter().any(|l| l.reason.contains("budget")), "the pacing heuristic decided");
 }
+
+/// Settings as `DRY_RUN=<value>` in the environment gives them, with the eager thresholds.
+fn from_env_dry_run(value: &str) -> optimizer::Settings {
+    let env = linkedin_core::config::Env::from_pairs([("DRY_RUN", value)]);
+    let mut r = linkedin_core::config::Reader::new(&env);
+    let s = optimizer::Settings::read(&mut r);
+    let s = r.finish(|| s).unwrap();
+    optimizer::Settings { dry_run: s.dry_run, ..eager(false) }
+}
+
+#[tokio::test]
+async fn dry_run_from_the_environment_holds_back_optimize_and_undo() {
+    let w = world(4).await;
+    let clock = w.at(4, 0);
+
+    // DRY_RUN=true in the environment: the run decides, nothing reaches the sandbox.
+    let (dry, _) = optimizer(&w, from_env_dry_run("true"));
+    let report = dry.run(clock).await;
+    assert!(report.dry_run && report.counts.paused > 0, "{:?}", report.counts);
+    assert!(writes(&w).is_empty(), "{:?}", writes(&w));
+
+    // A live run applies changes...
+    let (live, _) = optimizer(&w, from_env_dry_run("false"));
+    let applied = live.run(RunClock { now: clock.now + TimeDelta::minutes(1), ..clock }).await;
+    let sent = writes(&w).len();
+    assert!(sent > 0 && applied.succeeded(), "{:?}", applied.failures);
+
+    // ...and `DRY_RUN=true linkedin-ads undo --run` restores nothing: no write request reaches the
+    // sandbox (before, the CLI passed only --dry-run to the undo, and this sent real writes).
+    let undo = dry.undo(&applied.run_id, RunClock { now: clock.now + TimeDelta::minutes(2), ..clock }).await.unwrap();
+    assert!(undo.dry_run && undo.restored > 0, "{undo:?}");
+    assert_eq!(writes(&w).len(), sent, "a dry-run undo sent {:?}", &writes(&w)[sent..]);
+    let requests = w.sb.with(|s| s.log.len());
+    assert!(requests > 0);
+    // The live undo does write.
+    let real = live.undo(&applied.run_id, RunClock { now: clock.now + TimeDelta::minutes(3), ..clock }).await.unwrap();
+    assert!(!real.dry_run && real.restored == undo.restored, "{real:?}");
+    assert_eq!(writes(&w).len(), sent + real.restored);
+}
