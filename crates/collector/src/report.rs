@@ -1,6 +1,7 @@
 //! What a collector run did, for the caller, the run log and the metrics.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use linkedin_core::CampaignId;
 use linkedin_core::layout::RunId;
 use linkedin_core::linkedin::{ApiError, ClientStats};
 use linkedin_core::metrics::{MetricSet, Unit};
@@ -41,6 +42,10 @@ pub struct CollectReport {
     pub warnings: Vec<String>,
     /// Set when the run stopped early (daily limit, authentication, sunset API version).
     pub aborted: Option<String>,
+    /// The campaigns whose state, creatives and analytics this run read and saved completely: the
+    /// optimizer's freshness check counts a run for a campaign only when it is listed here (empty for
+    /// an aborted run, or when saving the raw data failed).
+    pub collected_campaigns: Vec<CampaignId>,
 }
 
 impl CollectReport {
@@ -67,6 +72,7 @@ impl CollectReport {
             failures: Vec::new(),
             warnings: Vec::new(),
             aborted: None,
+            collected_campaigns: Vec::new(),
         }
     }
 

@@ -171,6 +171,7 @@ async fn a_run_writes_partitioned_ndjson_snapshots_a_report_and_metrics() {
     assert!(report.succeeded(), "{report:#?}");
     assert_eq!((report.window_start, report.window_end), (d("2026-11-16"), d("2026-11-23")));
     assert_eq!((report.campaigns, report.creatives, report.posts), (2, 4, 4));
+    assert_eq!(report.collected_campaigns.len(), 2, "both campaigns collected completely");
     assert_eq!(report.analytics_rows, 4 * 8);
     assert_eq!(report.impressions, 32_000);
     assert_eq!(report.clicks, 8 * (6 + 7) * 2);
@@ -289,6 +290,8 @@ async fn one_failing_campaign_does_not_lose_the_others() {
     assert_eq!(scopes, vec!["campaign 3", "campaign 2 analytics"], "{:#?}", report.failures);
     assert!(report.failures[0].error.contains("HTTP 404"), "{}", report.failures[0].error);
     assert!(report.failures[1].error.contains("HTTP 403"), "{}", report.failures[1].error);
+    // Only campaign 1 counts for the optimizer's freshness check.
+    assert_eq!(report.collected_campaigns, vec![CampaignId(1)]);
 
     let rows: Vec<AnalyticsRecord> = read(store.as_ref(), "raw/analytics/").await;
     assert_eq!(rows.len(), 2 * 8);
@@ -320,6 +323,7 @@ async fn a_daily_limit_aborts_once_and_keeps_what_was_collected() {
     let report = c.run(clock("2026-11-23T06:00:00Z")).await;
     assert!(report.aborted.as_deref().unwrap().contains("daily rate limit"), "{:?}", report.aborted);
     assert!(report.failures.is_empty(), "the abort is reported once: {:#?}", report.failures);
+    assert!(report.collected_campaigns.is_empty(), "an aborted run collected no campaign completely");
     let analytics_calls =
         server.received_requests().await.unwrap().iter().filter(|r| r.url.path() == "/rest/adAnalytics").count();
     assert_eq!(analytics_calls, 1, "no retry and no per-campaign fallback after a DAY limit");

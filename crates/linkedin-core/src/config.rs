@@ -169,7 +169,7 @@ pub const VARS: &[VarDoc] = &[
     VarDoc {
         name: "FRESHNESS_HOURS",
         default: "30",
-        meaning: "the newest collector run must be this recent, else the optimizer writes nothing; safe 1-48, up to 720 with GUARDRAILS_UNSAFE_OVERRIDE",
+        meaning: "the newest successful collection of each judged campaign must be this recent, else the optimizer writes nothing; safe 1-48, up to 720 with GUARDRAILS_UNSAFE_OVERRIDE",
     },
     VarDoc {
         name: "GUARDRAILS_UNSAFE_OVERRIDE",

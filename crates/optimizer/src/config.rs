@@ -26,7 +26,8 @@ pub struct Settings {
     pub dry_run: bool,
     /// Days of performance each decision looks at (ending yesterday).
     pub window_days: u32,
-    /// The newest collector run must be at most this old, else nothing is written.
+    /// The newest successful collection of each judged campaign must be at most this old, else nothing
+    /// is written.
     pub freshness_hours: u32,
     /// `LOOKBACK_DAYS`: days LinkedIn restates (the collector re-pulls them). A pause is reviewed once
     /// its window is this old, so on final numbers.

@@ -100,19 +100,80 @@ impl OptimizeReport {
     }
 }
 
-/// The run id's time is the pull time of the newest collector run, read from its report's key.
-async fn newest_pull(store: &dyn ObjectStore, as_of: NaiveDate) -> Option<DateTime<Utc>> {
-    let mut newest = None;
-    for day in [as_of - TimeDelta::days(1), as_of] {
+/// What the freshness check reads of a collector run report (`logs/collector_runs/`).
+#[derive(serde::Deserialize)]
+struct CollectorRun {
+    pulled_at: DateTime<Utc>,
+    #[serde(default)]
+    aborted: Option<String>,
+    /// Reports written before this field existed have none: they count for no campaign.
+    #[serde(default)]
+    collected_campaigns: Vec<CampaignId>,
+}
+
+/// Why the data is too old to act on, or `None` when every campaign about to be judged was collected
+/// successfully within `freshness_hours`: a collector run counts for a campaign only when it was not
+/// aborted and lists the campaign among those it read and saved completely. An aborted run, or one
+/// that collected 0 rows because every call failed, is no evidence at all.
+async fn staleness(
+    store: &dyn ObjectStore,
+    clock: RunClock,
+    freshness_hours: u32,
+    campaigns: &[CampaignId],
+) -> Option<String> {
+    let mut runs = Vec::new();
+    let mut unreadable = 0;
+    for day in [clock.as_of - TimeDelta::days(1), clock.as_of] {
         let Ok(keys) = store.list(&layout::partition(layout::COLLECTOR_RUNS, day)).await else { continue };
-        for k in keys {
-            let name = k.key.rsplit('/').next().unwrap_or("");
-            if let Ok(t) = chrono::NaiveDateTime::parse_from_str(name.get(..16).unwrap_or(""), "%Y%m%dT%H%M%SZ") {
-                newest = newest.max(Some(t.and_utc()));
+        for k in keys.iter().filter(|k| k.key.ends_with(".json")) {
+            match store.get(&k.key).await.ok().flatten().and_then(|b| serde_json::from_slice::<CollectorRun>(&b).ok()) {
+                Some(r) if r.aborted.is_none() => runs.push(r),
+                Some(_) => {}
+                None => unreadable += 1,
             }
         }
     }
-    newest
+    let limit = TimeDelta::hours(freshness_hours as i64);
+    let fresh = |t: DateTime<Utc>| clock.now - t <= limit;
+    let newest_for =
+        |c: &CampaignId| runs.iter().filter(|r| r.collected_campaigns.contains(c)).map(|r| r.pulled_at).max();
+    let note = if unreadable > 0 { format!(" ({unreadable} run report(s) unreadable)") } else { String::new() };
+    if runs.is_empty() {
+        return Some(format!(
+            "no successful collector run since yesterday (logs/collector_runs/){note}: is the collector running, or failing?"
+        ));
+    }
+    let mut missing = Vec::new();
+    let mut old = Vec::new();
+    for c in campaigns {
+        match newest_for(c) {
+            None => missing.push(c.to_string()),
+            Some(t) if !fresh(t) => old.push(format!("{c} (last at {t})")),
+            Some(_) => {}
+        }
+    }
+    if campaigns.is_empty() && !runs.iter().any(|r| fresh(r.pulled_at)) {
+        let newest = runs.iter().map(|r| r.pulled_at).max().expect("not empty");
+        return Some(format!(
+            "the newest successful pull is from {newest}, older than FRESHNESS_HOURS={freshness_hours}"
+        ));
+    }
+    match (missing.is_empty(), old.is_empty()) {
+        (true, true) => None,
+        _ => {
+            let mut why = Vec::new();
+            if !missing.is_empty() {
+                why.push(format!("no successful collection since yesterday of campaign(s) {}", missing.join(", ")));
+            }
+            if !old.is_empty() {
+                why.push(format!(
+                    "the newest successful collection of campaign(s) {} is older than FRESHNESS_HOURS={freshness_hours}",
+                    old.join(", ")
+                ));
+            }
+            Some(format!("{}{note}", why.join("; ")))
+        }
+    }
 }
 
 fn usd(m: &Option<Money>) -> Option<Decimal> {
@@ -266,18 +327,6 @@ impl Optimizer {
         let window = DateWindow::last(yesterday, self.settings.window_days);
         report.window = Some(window);
 
-        let stale = match newest_pull(self.store.as_ref(), clock.as_of).await {
-            None => {
-                Some("no collector run since yesterday (logs/collector_runs/): is the collector running?".to_string())
-            }
-            Some(t) if clock.now - t > TimeDelta::hours(self.settings.freshness_hours as i64) => Some(format!(
-                "the newest pull is from {t}, older than FRESHNESS_HOURS={}",
-                self.settings.freshness_hours
-            )),
-            Some(_) => None,
-        };
-        report.stale = stale.clone();
-
         let performance =
             self.performance.load(window).await.map_err(|e| {
                 format!("reading performance ({}): {e}; nothing was changed", self.performance.describe())
@@ -295,6 +344,8 @@ impl Optimizer {
             out
         };
         let ids: Vec<CampaignId> = campaigns.iter().map(|c| c.id).collect();
+        let stale = staleness(self.store.as_ref(), clock, self.settings.freshness_hours, &ids).await;
+        report.stale = stale.clone();
         let creatives = if ids.is_empty() {
             Vec::new()
         } else {

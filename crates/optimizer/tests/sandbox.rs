@@ -259,3 +259,61 @@ async fn dry_run_from_the_environment_holds_back_optimize_and_undo() {
     assert!(!real.dry_run && real.restored == undo.restored, "{real:?}");
     assert_eq!(writes(&w).len(), sent + real.restored);
 }
+
+/// A collector over the world's store whose every call LinkedIn refuses (a wrong fixed token): the
+/// run aborts with 0 rows, and still writes its run report.
+fn refused_collector(w: &common::World) -> collector::Collector {
+    use linkedin_core::linkedin::auth::{TokenProvider, TokenSource};
+    use linkedin_core::linkedin::{LinkedInClient, http_client};
+    let account = w.sb.with(|s| s.scenario.account.id);
+    let config = linkedin_core::config::LinkedInConfig::new(
+        &w.sb.base_url(),
+        linkedin_core::AccountId(account),
+        linkedin_core::config::CredentialsConfig::AccessToken(linkedin_core::Secret::new("revoked")),
+    );
+    let source = TokenSource::Fixed(linkedin_core::Secret::new("revoked"));
+    let tokens = TokenProvider::new(source, &config.oauth_base_url, http_client(), w.sb.clock());
+    collector::Collector {
+        client: LinkedInClient::new(&config, std::sync::Arc::new(tokens), http_client()),
+        campaign_ids: Vec::new(),
+        ..common::collector_like(w)
+    }
+}
+
+#[tokio::test]
+async fn only_a_successful_collection_of_the_judged_campaigns_counts_as_fresh() {
+    // Collected through day 3 00:00: by day 4 08:00 that is 32 h old, past FRESHNESS_HOURS=30.
+    let w = world(3).await;
+    let at = w.start + TimeDelta::days(4) + TimeDelta::hours(7);
+    w.sb.advance_to(at).unwrap();
+    let aborted = refused_collector(&w).run(RunClock { as_of: at.date_naive(), now: at }).await;
+    assert!(aborted.aborted.is_some() && aborted.analytics_rows == 0, "{}", aborted.summary());
+
+    // The aborted run an hour ago used to count as fresh data, and the optimizer acted.
+    let (o, _) = optimizer(&w, eager(false));
+    let report = o.run(w.at(4, 0)).await;
+    let stale = report.stale.expect("stale");
+    assert!(stale.contains("600100") && stale.contains("older than FRESHNESS_HOURS=30"), "{stale}");
+    assert!(writes(&w).is_empty(), "{:?}", writes(&w));
+
+    // A run that was not aborted but collected nothing of the campaign (say every campaign's
+    // analytics failed) is no evidence either.
+    let at = w.start + TimeDelta::days(4) + TimeDelta::hours(8) + TimeDelta::minutes(10);
+    let run = linkedin_core::layout::RunId::new(at);
+    let mut empty = aborted.clone();
+    (empty.aborted, empty.run_id, empty.pulled_at) = (None, run.clone(), at);
+    assert!(empty.collected_campaigns.is_empty());
+    let key = linkedin_core::layout::collector_run_key(at.date_naive(), &run);
+    w.store.put(&key, serde_json::to_vec(&empty).unwrap(), "application/json").await.unwrap();
+    let report = o.run(w.at(4, 20)).await;
+    assert!(report.stale.as_deref().unwrap().contains("600100"), "{:?}", report.stale);
+    assert!(writes(&w).is_empty());
+
+    // A complete collection: fresh, and the optimizer acts.
+    let at = w.start + TimeDelta::days(4) + TimeDelta::hours(8) + TimeDelta::minutes(30);
+    w.sb.advance_to(at).unwrap();
+    assert!(w.collector.run(RunClock { as_of: at.date_naive(), now: at }).await.succeeded());
+    let report = o.run(w.at(4, 40)).await;
+    assert!(report.stale.is_none(), "{:?}", report.stale);
+    assert!(!writes(&w).is_empty());
+}
