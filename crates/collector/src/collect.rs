@@ -126,8 +126,10 @@ impl Collector {
         let auth = self.client.auth_events().await;
         report.token_refreshes = auth.refreshes;
         report.refresh_token_days_left = auth.refresh_token_days_left;
+        report.token_save_failures = auth.save_failures;
         if let Some(e) = auth.write_back_error {
-            report.warnings.push(format!("the refreshed token could not be saved: {e}"));
+            // A run failure: the secret may now hold a refresh token LinkedIn rotated away.
+            report.failures.push(Failure { scope: "saving the refreshed LinkedIn token".into(), error: e });
         }
 
         let log_key = layout::collector_run_key(clock.as_of, &run);

@@ -37,6 +37,8 @@ pub struct CollectReport {
     pub objects_written: Vec<String>,
     pub api: ClientStats,
     pub token_refreshes: u32,
+    /// Refreshed tokens that could not be saved to the secret (a run failure; `TokenSaveFailures`).
+    pub token_save_failures: u32,
     pub refresh_token_days_left: Option<i64>,
     pub failures: Vec<Failure>,
     pub warnings: Vec<String>,
@@ -68,6 +70,7 @@ impl CollectReport {
             objects_written: Vec::new(),
             api: ClientStats::default(),
             token_refreshes: 0,
+            token_save_failures: 0,
             refresh_token_days_left: None,
             failures: Vec::new(),
             warnings: Vec::new(),
@@ -138,6 +141,7 @@ impl CollectReport {
             .count("Failures", self.failures.len() as f64)
             .count("Aborted", if self.aborted.is_some() { 1.0 } else { 0.0 })
             .count("TokenRefreshes", self.token_refreshes as f64)
+            .count("TokenSaveFailures", self.token_save_failures as f64)
             .property("RunId", self.run_id.to_string())
             .property("AsOf", self.as_of.to_string());
         if let Some(days) = self.refresh_token_days_left {

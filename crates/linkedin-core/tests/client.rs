@@ -812,3 +812,97 @@ async fn an_absurd_expires_in_is_clamped_and_the_new_token_kept() {
     };
     assert_eq!((days("expires_at"), days("refresh_token_expires_at")), (365, 365), "clamped to 366 days");
 }
+
+#[tokio::test]
+async fn a_short_lived_token_is_refreshed_once_per_run_not_on_every_call() {
+    // LinkedIn hands out a token with 1 h of life: still under the 24 h margin after the refresh.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/v2/accessToken"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "SHORT", "expires_in": 3600})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header("authorization", "Bearer SHORT"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 5, "status": "ACTIVE"})))
+        .expect(4)
+        .mount(&server)
+        .await;
+    let (c, _dir) = stored_client(&server, "OLD", 2).await;
+    for _ in 0..4 {
+        c.get_campaign(CampaignId(5)).await.unwrap();
+    }
+    assert_eq!(c.auth_events().await.refreshes, 1, "refreshed (and saved) once, not on every call");
+    server.verify().await;
+}
+
+/// A secret store whose first `fail` saves fail; it counts every save.
+struct FlakyStore {
+    inner: DirSecretStore,
+    fail: u32,
+    puts: std::sync::atomic::AtomicU32,
+}
+
+#[async_trait::async_trait]
+impl SecretStore for FlakyStore {
+    async fn get_secret(&self, name: &str) -> Result<String, linkedin_core::secrets::SecretError> {
+        self.inner.get_secret(name).await
+    }
+    async fn put_secret(&self, name: &str, value: &str) -> Result<(), linkedin_core::secrets::SecretError> {
+        let n = self.puts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if n < self.fail {
+            return Err(linkedin_core::secrets::SecretError::Backend {
+                name: name.into(),
+                location: "flaky".into(),
+                message: "throttled".into(),
+            });
+        }
+        self.inner.put_secret(name, value).await
+    }
+    fn describe(&self) -> String {
+        "flaky".into()
+    }
+}
+
+async fn flaky_client(server: &MockServer, fail: u32) -> (LinkedInClient, Arc<FlakyStore>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let inner = DirSecretStore::new(dir.path());
+    inner.put_secret("li", &stored_credentials("OLD", 1)).await.unwrap();
+    let store = Arc::new(FlakyStore { inner, fail, puts: Default::default() });
+    let source = TokenSource::Stored { store: store.clone(), name: "li".into() };
+    (client_with(server, source, RetryPolicy::for_tests(), system_clock()), store, dir)
+}
+
+#[tokio::test]
+async fn a_failed_save_of_a_refreshed_token_is_retried_and_then_reported_and_the_new_token_kept() {
+    let server = MockServer::start().await;
+    mount_token_endpoint(&server, "NEW-TOKEN").await;
+    Mock::given(method("GET"))
+        .and(header("authorization", "Bearer NEW-TOKEN"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 5, "status": "ACTIVE"})))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let (c, store, _dir) = flaky_client(&server, u32::MAX).await;
+    c.get_campaign(CampaignId(5)).await.unwrap();
+    c.get_campaign(CampaignId(5)).await.unwrap();
+    let ev = c.auth_events().await;
+    assert_eq!((ev.refreshes, ev.save_failures), (1, 1), "{ev:?}");
+    assert!(ev.write_back_error.as_deref().unwrap().contains("after 3 attempts"), "{ev:?}");
+    assert_eq!(store.puts.load(std::sync::atomic::Ordering::SeqCst), 3, "the save was retried");
+    assert!(store.inner.get_secret("li").await.unwrap().contains("\"OLD\""), "nothing was saved");
+
+    // Two failures then success: saved, nothing to report.
+    let server = MockServer::start().await;
+    mount_token_endpoint(&server, "NEW-TOKEN").await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 5, "status": "ACTIVE"})))
+        .mount(&server)
+        .await;
+    let (c, store, _dir) = flaky_client(&server, 2).await;
+    c.get_campaign(CampaignId(5)).await.unwrap();
+    let ev = c.auth_events().await;
+    assert_eq!((ev.save_failures, ev.write_back_error), (0, None));
+    assert!(store.inner.get_secret("li").await.unwrap().contains("NEW-TOKEN"));
+}

@@ -234,6 +234,10 @@ impl Optimizer {
             }
         };
 
+        let auth = self.client.auth_events().await;
+        if let Some(e) = &auth.write_back_error {
+            report.failures.push(format!("the refreshed LinkedIn token could not be saved: {e}"));
+        }
         match audit::write(self.store.as_ref(), clock.as_of, &run_id, &report.lines).await {
             Ok(key) => report.audit_key = Some(key),
             Err(e) => report.failures.push(format!("writing the audit log: {e}")),
@@ -265,6 +269,7 @@ impl Optimizer {
             .count("Failures", (c.failed + report.failures.len()) as f64)
             .count("StaleData", if report.stale.is_some() { 1.0 } else { 0.0 })
             .count("UnsafeGuardrails", report.unsafe_guardrails.len() as f64)
+            .count("TokenSaveFailures", auth.save_failures as f64)
             .property("DryRun", dry_run);
         self.metrics.emit(&m);
         report

@@ -317,3 +317,59 @@ async fn only_a_successful_collection_of_the_judged_campaigns_counts_as_fresh() 
     assert!(report.stale.is_none(), "{:?}", report.stale);
     assert!(!writes(&w).is_empty());
 }
+
+/// Credentials that need a refresh (an hour left), in a store that refuses every save.
+struct ReadOnlySecret(String);
+
+#[async_trait::async_trait]
+impl linkedin_core::secrets::SecretStore for ReadOnlySecret {
+    async fn get_secret(&self, _: &str) -> Result<String, linkedin_core::secrets::SecretError> {
+        Ok(self.0.clone())
+    }
+    async fn put_secret(&self, name: &str, _: &str) -> Result<(), linkedin_core::secrets::SecretError> {
+        Err(linkedin_core::secrets::SecretError::Backend {
+            name: name.into(),
+            location: "test".into(),
+            message: "AccessDeniedException".into(),
+        })
+    }
+    fn describe(&self) -> String {
+        "test".into()
+    }
+}
+
+#[tokio::test]
+async fn a_refreshed_token_that_cannot_be_saved_fails_the_optimizer_run_with_a_metric() {
+    use linkedin_core::linkedin::auth::{TokenProvider, TokenSource};
+    use linkedin_core::linkedin::{LinkedInClient, http_client};
+    let w = world(4).await;
+    let clock = w.at(4, 0);
+    let (account, oauth) = w.sb.with(|s| (s.scenario.account.id, s.scenario.oauth.clone()));
+    let creds = serde_json::json!({"access_token": oauth.access_token, "expires_at": (clock.now + TimeDelta::hours(1)).to_rfc3339(),
+        "refresh_token": oauth.refresh_token, "client_id": oauth.client_id, "client_secret": oauth.client_secret});
+    let config = linkedin_core::config::LinkedInConfig::new(
+        &w.sb.base_url(),
+        linkedin_core::AccountId(account),
+        linkedin_core::config::CredentialsConfig::AccessToken(linkedin_core::Secret::new("unused")),
+    );
+    let source =
+        TokenSource::Stored { store: std::sync::Arc::new(ReadOnlySecret(creds.to_string())), name: "li".into() };
+    let tokens = TokenProvider::new(source, &config.oauth_base_url, http_client(), w.sb.clock());
+    let client = LinkedInClient::new(&config, std::sync::Arc::new(tokens), http_client());
+    let metrics = linkedin_core::metrics::SharedBuffer::default();
+    let (mut o, _) = optimizer(&w, eager(true));
+    o.client = std::sync::Arc::new(client);
+    o.metrics = std::sync::Arc::new(linkedin_core::metrics::EmfWriter::new(metrics.clone()));
+    let report = o.run(clock).await;
+    assert!(!report.succeeded());
+    assert!(
+        report
+            .failures
+            .iter()
+            .any(|f| f.contains("the refreshed LinkedIn token could not be saved") && f.contains("after 3 attempts")),
+        "{:?}",
+        report.failures
+    );
+    let m: serde_json::Value = serde_json::from_str(metrics.text().trim()).unwrap();
+    assert_eq!(m["TokenSaveFailures"].as_f64(), Some(1.0));
+}

@@ -21,6 +21,12 @@ use crate::secrets::{SecretError, SecretStore};
 
 /// Refresh when less than this is left.
 pub const REFRESH_MARGIN: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+/// After a refresh, no refresh ahead of expiry for this long: so at most one per run (a Lambda run
+/// lasts at most 15 minutes), even when LinkedIn hands out a token with under 24 h of life (before,
+/// such a token was refreshed, and saved, on every call). A 401 still refreshes at once.
+pub const PROACTIVE_REFRESH_INTERVAL: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+/// Attempts at saving a refreshed token before the save counts as failed.
+pub const SAVE_ATTEMPTS: u32 = 3;
 /// Warn when the refresh token expires within this.
 pub const REFRESH_TOKEN_WARNING: chrono::TimeDelta = chrono::TimeDelta::days(30);
 
@@ -167,13 +173,19 @@ pub struct AuthEvents {
     pub refreshes: u32,
     /// Days until the refresh token expires, when known.
     pub refresh_token_days_left: Option<i64>,
-    /// A refreshed token that could not be saved (the run goes on; the next run refreshes again).
+    /// The last error saving a refreshed token, after [`SAVE_ATTEMPTS`] attempts. The run goes on with
+    /// the new token, but the jobs count it as a run failure and emit `TokenSaveFailures`: if LinkedIn
+    /// rotated the refresh token, the stored one may no longer work.
     pub write_back_error: Option<String>,
+    /// Refreshed tokens that could not be saved.
+    pub save_failures: u32,
 }
 
 struct State {
     creds: Option<Credentials>,
     events: AuthEvents,
+    /// When this provider last refreshed (by its clock).
+    last_refresh: Option<DateTime<Utc>>,
 }
 
 /// Hands out bearer tokens and refreshes them. Shared by every call of a run.
@@ -263,7 +275,7 @@ impl TokenProvider {
             token_url: format!("{}/oauth/v2/accessToken", oauth_base.trim_end_matches('/')),
             http,
             clock,
-            state: Mutex::new(State { creds: None, events: AuthEvents::default() }),
+            state: Mutex::new(State { creds: None, events: AuthEvents::default(), last_refresh: None }),
         }
     }
 
@@ -272,7 +284,7 @@ impl TokenProvider {
     }
 
     /// A token good for at least the next calls: loads the credentials on first use and refreshes
-    /// them when fewer than 24 hours remain.
+    /// them when fewer than 24 hours remain, at most once per [`PROACTIVE_REFRESH_INTERVAL`].
     pub async fn bearer(&self) -> Result<Secret, AuthError> {
         let mut st = self.state.lock().await;
         if st.creds.is_none() {
@@ -283,7 +295,11 @@ impl TokenProvider {
         }
         let creds = st.creds.as_ref().expect("loaded above");
         let now = (self.clock)();
+        let refreshed_lately = st.last_refresh.is_some_and(|t| now - t < PROACTIVE_REFRESH_INTERVAL);
         match creds.expires_at {
+            Some(exp) if exp - now < REFRESH_MARGIN && creds.can_refresh() && refreshed_lately => {
+                tracing::debug!(expires_at = %exp, "access token expires within 24 h but was just refreshed: using it");
+            }
             Some(exp) if exp - now < REFRESH_MARGIN && creds.can_refresh() => {
                 tracing::info!(expires_at = %exp, "access token expires within 24 h: refreshing");
                 self.refresh(&mut st).await?;
@@ -351,14 +367,30 @@ impl TokenProvider {
         let now = (self.clock)();
         let fresh = refreshed(creds, reply, now);
         st.events.refreshes += 1;
+        st.last_refresh = Some(now);
         st.events.refresh_token_days_left = fresh.refresh_token_expires_at.map(|t| (t - now).num_days());
         tracing::info!(expires_at = ?fresh.expires_at, "access token refreshed");
-        if let TokenSource::Stored { store, name } = &self.source
-            && let Err(e) = store.put_secret(name, &fresh.to_json()).await
-        {
-            tracing::error!(error = %e, secret = %name, "refreshed token could not be written back; the next run will refresh again");
-            st.events.write_back_error = Some(e.to_string());
+        if let TokenSource::Stored { store, name } = &self.source {
+            let json = fresh.to_json();
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                match store.put_secret(name, &json).await {
+                    Ok(()) => break,
+                    Err(e) if attempt < SAVE_ATTEMPTS => {
+                        tracing::warn!(error = %e, secret = %name, attempt, "saving the refreshed token failed; retrying");
+                        tokio::time::sleep(Duration::from_millis(100 * 4u64.pow(attempt - 1))).await;
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, secret = %name, attempts = attempt, "the refreshed token could not be saved: this run uses it, but the secret may hold a refresh token LinkedIn no longer accepts");
+                        st.events.write_back_error = Some(format!("{e} (after {attempt} attempts)"));
+                        st.events.save_failures += 1;
+                        break;
+                    }
+                }
+            }
         }
+        // Kept for the rest of the run whether or not it was saved.
         st.creds = Some(fresh);
         Ok(())
     }
