@@ -98,3 +98,29 @@ resource "aws_cloudwatch_metric_alarm" "refresh_token_expiring" {
   alarm_actions   = local.alarm_actions
   ok_actions      = local.alarm_actions
 }
+
+# A refreshed LinkedIn token that a job could not save to the secret, after its retries (README.md
+# "Credentials"). The run used the new token and failed; if LinkedIn rotated the refresh token, the one
+# left in the secret may no longer work and the next runs are locked out, so the first one alarms.
+resource "aws_cloudwatch_metric_alarm" "token_save_failures" {
+  for_each = toset(local.linkedin_secret_jobs)
+
+  alarm_name        = "${local.function_names[each.key]}-token-save-failures"
+  alarm_description = "The ${each.key} refreshed the LinkedIn access token but could not save it to ${aws_secretsmanager_secret.linkedin.name} (TokenSaveFailures): check its role may secretsmanager:PutSecretValue and the secret exists; if the next run is refused, a member must re-authorise the app and the new credentials go into the secret."
+
+  namespace   = local.metric_namespace
+  metric_name = "TokenSaveFailures"
+  dimensions  = { Job = each.key }
+  statistic   = "Sum"
+  period      = 3600
+
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+  # Every run of these jobs emits the metric (0 when nothing failed); no run, no datapoint.
+  treat_missing_data = "notBreaching"
+
+  actions_enabled = true
+  alarm_actions   = local.alarm_actions
+  ok_actions      = local.alarm_actions
+}

@@ -74,6 +74,7 @@ output "alarm_names" {
     [for a in aws_cloudwatch_metric_alarm.errors : a.alarm_name],
     [for a in aws_cloudwatch_metric_alarm.missing_runs : a.alarm_name],
     [aws_cloudwatch_metric_alarm.refresh_token_expiring.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.token_save_failures : a.alarm_name],
   )
 }
 

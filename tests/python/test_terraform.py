@@ -560,7 +560,13 @@ def test_the_topic_the_alarms_and_the_secrets(stack, applied):
     assert {s["Sid"] for s in policy["Statement"]} == {"CloudWatchAlarmsPublish", "DenyInsecureTransport"}
 
     alarms = {a["AlarmName"]: a for a in stack.moto.client("cloudwatch").describe_alarms(AlarmNamePrefix="linkedin-ads-")["MetricAlarms"]}
-    assert set(alarms) == set(applied["alarm_names"]["value"]) and len(alarms) == 9
+    # 4 errors, 4 missing runs, 1 refresh token expiring, 3 token save failures (auto-publish is on).
+    assert set(alarms) == set(applied["alarm_names"]["value"]) and len(alarms) == 12
+    for job in ("collector", "optimizer", "copy-generator"):
+        save = alarms[f"linkedin-ads-{job}-token-save-failures"]
+        assert (save["Namespace"], save["MetricName"], save["Statistic"]) == ("LinkedInAds", "TokenSaveFailures", "Sum")
+        assert save["Dimensions"] == [{"Name": "Job", "Value": job}]
+        assert (save["ComparisonOperator"], save["Threshold"], save["TreatMissingData"]) == ("GreaterThanOrEqualToThreshold", 1, "notBreaching")
     hours = {"collector": 13, "data-processor": 26, "optimizer": 26, "copy-generator": 168}
     for job in JOBS:
         err = alarms[f"linkedin-ads-{job}-errors"]

@@ -189,7 +189,7 @@ struct UndoArgs {
     /// The run to undo (its id is in the report and the audit log's file name).
     #[arg(long, value_name = "RUN_ID")]
     run: String,
-    /// Show what would be restored, write nothing.
+    /// Show what would be restored, write nothing (same as DRY_RUN=true).
     #[arg(long)]
     dry_run: bool,
 }
@@ -272,8 +272,10 @@ impl RunArgs {
     }
 }
 
+/// `--as-of`, `--from`, `--to`: a date within `linkedin_core::RUN_DATE_RANGE` (a date far outside it
+/// used to panic in the jobs' window arithmetic); clap reports the error and exits 2.
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    s.parse().map_err(|_| format!("'{s}' is not a date: expected YYYY-MM-DD, e.g. 2026-11-20"))
+    linkedin_core::parse_run_date(s)
 }
 
 fn env_help() -> String {
@@ -369,14 +371,15 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             Ok(report.succeeded())
         }
         Command::Undo(args) => {
+            // DRY_RUN from the environment holds the undo back too (it used to honour --dry-run only).
+            if args.dry_run {
+                env.set("DRY_RUN", Some("true".into()));
+            }
             let config = OptimizerConfig::from_env(&env).context("cannot start the undo")?;
             let optimizer = Optimizer::from_config(&config).await;
             let run = linkedin_core::layout::RunId(args.run);
             let report =
-                optimizer::undo::undo(optimizer.store.clone(), &optimizer.client, &run, RunClock::wall(), args.dry_run)
-                    .await
-                    .map_err(anyhow::Error::msg)
-                    .context("cannot undo")?;
+                optimizer.undo(&run, RunClock::wall()).await.map_err(anyhow::Error::msg).context("cannot undo")?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             eprintln!(
                 "undo of {}: {} restored, {} left as is, {} failed",
@@ -501,6 +504,14 @@ mod tests {
     fn as_of_must_be_a_date() {
         let err = Cli::try_parse_from(["linkedin-ads", "collect", "--as-of", "11/20/2026"]).unwrap_err().to_string();
         assert!(err.contains("'11/20/2026' is not a date: expected YYYY-MM-DD"), "{err}");
+        for far in ["+262142-12-31", "-262143-01-01", "+99999-01-01"] {
+            let err = Cli::try_parse_from(["linkedin-ads", "optimize", &format!("--as-of={far}")]).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{far}");
+            assert!(err.to_string().contains("out of range: expected a date from 1970-01-01 to 9999-12-31"), "{err}");
+            let err =
+                Cli::try_parse_from(["linkedin-ads", "performance", &format!("--from={far}")]).unwrap_err().to_string();
+            assert!(err.contains("out of range"), "{err}");
+        }
         let ok = Cli::try_parse_from(["linkedin-ads", "collect", "--as-of", "2026-11-20"]).unwrap();
         let Command::Collect(a) = ok.command else { panic!("collect") };
         assert_eq!(a.run.as_of, Some("2026-11-20".parse().unwrap()));

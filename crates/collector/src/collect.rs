@@ -1,6 +1,6 @@
 //! The collection run.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{NaiveDate, TimeDelta};
@@ -59,7 +59,7 @@ impl Collector {
         let campaigns = self.campaigns(&mut report).await;
         let creatives = self.creatives(&campaigns, &mut report).await;
         let copies = self.copies(&creatives, &mut report).await;
-        let days = self.analytics(&campaigns, &creatives, start, clock.as_of, &mut report).await;
+        let (days, analytics_failed) = self.analytics(&campaigns, &creatives, start, clock.as_of, &mut report).await;
 
         // Save what was collected, even after an abort: it is all valid data.
         let account = self.client.account();
@@ -94,11 +94,22 @@ impl Collector {
         if !creative_rows.is_empty() {
             writes.push((layout::raw_creatives_key(clock.as_of, &run), to_ndjson(&creative_rows)));
         }
+        let mut store_failed = false;
         for (key, body) in writes {
             match self.store.put(&key, body, NDJSON).await {
                 Ok(()) => report.objects_written.push(key),
-                Err(e) => report.failures.push(Failure { scope: format!("store {key}"), error: e.to_string() }),
+                Err(e) => {
+                    store_failed = true;
+                    report.failures.push(Failure { scope: format!("store {key}"), error: e.to_string() })
+                }
             }
+        }
+        if report.aborted.is_none() && !store_failed {
+            report.collected_campaigns = campaigns
+                .iter()
+                .map(|c| c.id)
+                .filter(|id| creatives.contains_key(id) && !analytics_failed.contains(id))
+                .collect();
         }
 
         report.campaigns = campaigns.len();
@@ -115,8 +126,10 @@ impl Collector {
         let auth = self.client.auth_events().await;
         report.token_refreshes = auth.refreshes;
         report.refresh_token_days_left = auth.refresh_token_days_left;
+        report.token_save_failures = auth.save_failures;
         if let Some(e) = auth.write_back_error {
-            report.warnings.push(format!("the refreshed token could not be saved: {e}"));
+            // A run failure: the secret may now hold a refresh token LinkedIn rotated away.
+            report.failures.push(Failure { scope: "saving the refreshed LinkedIn token".into(), error: e });
         }
 
         let log_key = layout::collector_run_key(clock.as_of, &run);
@@ -226,7 +239,8 @@ impl Collector {
         out
     }
 
-    /// Daily metrics per creative, paired with the creative's campaign.
+    /// Daily metrics per creative, paired with the creative's campaign, and the campaigns whose
+    /// analytics could not be pulled (whole or in part).
     async fn analytics(
         &self,
         campaigns: &[Campaign],
@@ -234,7 +248,8 @@ impl Collector {
         start: NaiveDate,
         end: NaiveDate,
         report: &mut CollectReport,
-    ) -> Vec<(CampaignId, CreativeDay)> {
+    ) -> (Vec<(CampaignId, CreativeDay)>, BTreeSet<CampaignId>) {
+        let mut failed = BTreeSet::new();
         let campaign_of: HashMap<CreativeId, CampaignId> =
             creatives.values().flatten().map(|c| (c.id, c.campaign)).collect();
         let loads: Vec<CampaignLoad> = campaigns
@@ -259,7 +274,10 @@ impl Collector {
                         let single = AnalyticsRequest { campaigns: vec![*id], ..req.clone() };
                         match self.client.creative_daily(&single, &self.analytics_metrics).await {
                             Ok(p) => ok.push(p),
-                            Err(e) => report.record_api_failure(&format!("campaign {id} analytics"), e),
+                            Err(e) => {
+                                failed.insert(*id);
+                                report.record_api_failure(&format!("campaign {id} analytics"), e)
+                            }
                         }
                     }
                     ok
@@ -271,6 +289,7 @@ impl Collector {
                         req.start,
                         req.end
                     );
+                    failed.extend(req.campaigns.iter().copied());
                     report.record_api_failure(&scope, e);
                     Vec::new()
                 }
@@ -299,6 +318,6 @@ impl Collector {
             }
         }
         tracing::info!(rows = days.len(), "pulled creative analytics");
-        days
+        (days, failed)
     }
 }

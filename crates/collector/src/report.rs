@@ -1,6 +1,7 @@
 //! What a collector run did, for the caller, the run log and the metrics.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use linkedin_core::CampaignId;
 use linkedin_core::layout::RunId;
 use linkedin_core::linkedin::{ApiError, ClientStats};
 use linkedin_core::metrics::{MetricSet, Unit};
@@ -36,11 +37,17 @@ pub struct CollectReport {
     pub objects_written: Vec<String>,
     pub api: ClientStats,
     pub token_refreshes: u32,
+    /// Refreshed tokens that could not be saved to the secret (a run failure; `TokenSaveFailures`).
+    pub token_save_failures: u32,
     pub refresh_token_days_left: Option<i64>,
     pub failures: Vec<Failure>,
     pub warnings: Vec<String>,
     /// Set when the run stopped early (daily limit, authentication, sunset API version).
     pub aborted: Option<String>,
+    /// The campaigns whose state, creatives and analytics this run read and saved completely: the
+    /// optimizer's freshness check counts a run for a campaign only when it is listed here (empty for
+    /// an aborted run, or when saving the raw data failed).
+    pub collected_campaigns: Vec<CampaignId>,
 }
 
 impl CollectReport {
@@ -63,10 +70,12 @@ impl CollectReport {
             objects_written: Vec::new(),
             api: ClientStats::default(),
             token_refreshes: 0,
+            token_save_failures: 0,
             refresh_token_days_left: None,
             failures: Vec::new(),
             warnings: Vec::new(),
             aborted: None,
+            collected_campaigns: Vec::new(),
         }
     }
 
@@ -132,6 +141,7 @@ impl CollectReport {
             .count("Failures", self.failures.len() as f64)
             .count("Aborted", if self.aborted.is_some() { 1.0 } else { 0.0 })
             .count("TokenRefreshes", self.token_refreshes as f64)
+            .count("TokenSaveFailures", self.token_save_failures as f64)
             .property("RunId", self.run_id.to_string())
             .property("AsOf", self.as_of.to_string());
         if let Some(days) = self.refresh_token_days_left {

@@ -171,6 +171,7 @@ async fn a_run_writes_partitioned_ndjson_snapshots_a_report_and_metrics() {
     assert!(report.succeeded(), "{report:#?}");
     assert_eq!((report.window_start, report.window_end), (d("2026-11-16"), d("2026-11-23")));
     assert_eq!((report.campaigns, report.creatives, report.posts), (2, 4, 4));
+    assert_eq!(report.collected_campaigns.len(), 2, "both campaigns collected completely");
     assert_eq!(report.analytics_rows, 4 * 8);
     assert_eq!(report.impressions, 32_000);
     assert_eq!(report.clicks, 8 * (6 + 7) * 2);
@@ -289,6 +290,8 @@ async fn one_failing_campaign_does_not_lose_the_others() {
     assert_eq!(scopes, vec!["campaign 3", "campaign 2 analytics"], "{:#?}", report.failures);
     assert!(report.failures[0].error.contains("HTTP 404"), "{}", report.failures[0].error);
     assert!(report.failures[1].error.contains("HTTP 403"), "{}", report.failures[1].error);
+    // Only campaign 1 counts for the optimizer's freshness check.
+    assert_eq!(report.collected_campaigns, vec![CampaignId(1)]);
 
     let rows: Vec<AnalyticsRecord> = read(store.as_ref(), "raw/analytics/").await;
     assert_eq!(rows.len(), 2 * 8);
@@ -320,6 +323,7 @@ async fn a_daily_limit_aborts_once_and_keeps_what_was_collected() {
     let report = c.run(clock("2026-11-23T06:00:00Z")).await;
     assert!(report.aborted.as_deref().unwrap().contains("daily rate limit"), "{:?}", report.aborted);
     assert!(report.failures.is_empty(), "the abort is reported once: {:#?}", report.failures);
+    assert!(report.collected_campaigns.is_empty(), "an aborted run collected no campaign completely");
     let analytics_calls =
         server.received_requests().await.unwrap().iter().filter(|r| r.url.path() == "/rest/adAnalytics").count();
     assert_eq!(analytics_calls, 1, "no retry and no per-campaign fallback after a DAY limit");
@@ -416,4 +420,54 @@ async fn the_lambda_handler_returns_the_report_or_an_error_with_the_summary() {
     let (c, _) = collector(&server, TokenSource::Fixed(Secret::new("tok")), store, vec![CampaignId(1), CampaignId(3)]);
     let err = collector::handle(&c, scheduled_event()).await.unwrap_err().to_string();
     assert!(err.starts_with("collector run ") && err.ends_with("1 failure(s)"), "{err}");
+}
+
+/// A secret store that holds the credentials but refuses every save.
+struct ReadOnlySecret(String);
+
+#[async_trait::async_trait]
+impl SecretStore for ReadOnlySecret {
+    async fn get_secret(&self, _: &str) -> Result<String, linkedin_core::secrets::SecretError> {
+        Ok(self.0.clone())
+    }
+    async fn put_secret(&self, name: &str, _: &str) -> Result<(), linkedin_core::secrets::SecretError> {
+        Err(linkedin_core::secrets::SecretError::Backend {
+            name: name.into(),
+            location: "test".into(),
+            message: "AccessDeniedException: not allowed to PutSecretValue".into(),
+        })
+    }
+    fn describe(&self) -> String {
+        "test".into()
+    }
+}
+
+#[tokio::test]
+async fn a_refreshed_token_that_cannot_be_saved_fails_the_run_with_a_metric() {
+    let server = fake_linkedin(None).await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/v2/accessToken"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"access_token": "ACCESS-NEW", "expires_in": 5184000})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Two hours left: refreshed before the first call.
+    let creds = json!({"access_token": "ACCESS-OLD", "expires_at": (Utc::now() + chrono::TimeDelta::hours(2)).to_rfc3339(),
+        "refresh_token": "R", "client_id": "app", "client_secret": "S"});
+    let source = TokenSource::Stored { store: Arc::new(ReadOnlySecret(creds.to_string())), name: "li".into() };
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn ObjectStore> = Arc::new(LocalStore::new(dir.path()));
+    let (c, emf) = collector(&server, source, store, vec![]);
+    let report = c.run(clock("2026-11-23T06:00:00Z")).await;
+
+    // The data was still collected with the new token, but the run failed (it used to be a warning).
+    assert_eq!(report.analytics_rows, 4 * 8);
+    assert!(!report.succeeded());
+    let f = report.failures.iter().find(|f| f.scope == "saving the refreshed LinkedIn token").expect("a failure");
+    assert!(f.error.contains("PutSecretValue") && f.error.contains("after 3 attempts"), "{}", f.error);
+    assert_eq!(report.token_save_failures, 1);
+    let m: Value = serde_json::from_str(emf.text().trim()).unwrap();
+    assert_eq!(m["TokenSaveFailures"].as_f64(), Some(1.0));
 }

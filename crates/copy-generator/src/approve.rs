@@ -335,6 +335,9 @@ impl Publisher {
                 creative.map(|c| format!(" (creative {} WAS created)", c.0)).unwrap_or_default()
             )),
         }
+        if let Some(e) = self.client.auth_events().await.write_back_error {
+            report.failures.push(format!("the refreshed LinkedIn token could not be saved: {e}"));
+        }
         Ok(report)
     }
 

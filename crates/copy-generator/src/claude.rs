@@ -192,6 +192,11 @@ pub enum ClaudeError {
     #[error("could not reach the Anthropic API at {base_url} after {attempts} attempts: {message}")]
     Network { base_url: String, attempts: u32, message: String },
 
+    #[error(
+        "Anthropic answered HTTP {status}, a redirect to {target}; it is not followed (it would send the API key to another host). Check ANTHROPIC_BASE_URL: it must be the API's own address (https://api.anthropic.com)"
+    )]
+    Redirected { status: u16, target: String },
+
     #[error("Anthropic answered HTTP {status} {kind}: {message}. {hint}")]
     Rejected { status: u16, kind: String, message: String, hint: String },
 
@@ -222,7 +227,9 @@ impl ClaudeError {
             ClaudeError::Forbidden { .. } => Some(403),
             ClaudeError::BadRequest { .. } => Some(400),
             ClaudeError::SpendLimit { .. } | ClaudeError::Throttled { .. } => Some(429),
-            ClaudeError::Unavailable { status, .. } | ClaudeError::Rejected { status, .. } => Some(*status),
+            ClaudeError::Unavailable { status, .. }
+            | ClaudeError::Rejected { status, .. }
+            | ClaudeError::Redirected { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -331,7 +338,8 @@ enum Failure {
 }
 
 impl ClaudeClient {
-    /// `http` is the shared client (`linkedin_core::linkedin::http_client()`: TLS, timeouts, user agent).
+    /// `http` is the shared client (`linkedin_core::linkedin::http_client()`: TLS, timeouts, user agent,
+    /// no redirects: a 3xx is [`ClaudeError::Redirected`], the key is never sent on).
     pub fn new(config: ClaudeConfig, http: reqwest::Client) -> Self {
         let config = ClaudeConfig { base_url: config.base_url.trim_end_matches('/').to_string(), ..config };
         Self { http, config }
@@ -453,6 +461,9 @@ impl ClaudeClient {
             let failure = match sent {
                 Err(e) => Failure::Network(scrub(&e.without_url().to_string(), cfg.api_key.expose())),
                 Ok(resp) => {
+                    if let Some(target) = linkedin_core::linkedin::redirect_target(&resp) {
+                        return Err(ClaudeError::Redirected { status: resp.status().as_u16(), target });
+                    }
                     let status = resp.status().as_u16();
                     let headers = resp.headers().clone();
                     match resp.bytes().await {
@@ -504,7 +515,7 @@ impl ClaudeClient {
                     Failure::Throttled { after, message } => ClaudeError::Throttled {
                         attempts,
                         waited,
-                        retry_after: after.filter(|a| waited + *a > cfg.retry.max_total_wait),
+                        retry_after: after.filter(|a| waited.saturating_add(*a) > cfg.retry.max_total_wait),
                         message,
                     },
                     Failure::Server { status, kind, message, .. } => {

@@ -139,10 +139,15 @@ impl CopyGenerator {
         if let Err(e) = self.generate(clock, &batch, &mut report).await {
             report.failures.push(e);
         }
+        let token_save_failures = match &self.auto_publish {
+            Some(p) => p.client.auth_events().await.save_failures,
+            None => 0,
+        };
         let mut m = MetricSet::new(clock.now, "copy-generator");
         m.count("Runs", 1.0)
             .count("Variations", report.variations as f64)
             .count("Failures", report.failures.len() as f64)
+            .count("TokenSaveFailures", token_save_failures as f64)
             .value("CostUSD", report.cost_usd.unwrap_or(0.0), linkedin_core::metrics::Unit::None);
         self.metrics.emit(&m);
         report

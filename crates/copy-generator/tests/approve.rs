@@ -207,3 +207,39 @@ async fn auto_publish_puts_the_best_variation_live_from_a_batch_in_s3() {
     assert_eq!(dry.published.unwrap().outcome, Outcome::DryRun);
     assert_eq!(writes(&w).len(), before + 1);
 }
+
+#[tokio::test]
+async fn dry_run_from_the_environment_holds_back_approve_and_auto_publish() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn linkedin_core::store::ObjectStore> = Arc::new(linkedin_core::store::LocalStore::new(dir.path()));
+    let w = common::world_in(8, store).await;
+    let (id, _, _) = with_batch(&w).await;
+    let before = writes(&w).len();
+    let (account, token) = w.sb.with(|s| (s.scenario.account.id, s.scenario.oauth.access_token.clone()));
+    let base = w.sb.base_url();
+    let env = |extra: &[(&str, &str)]| {
+        let mut pairs: Vec<(String, String)> = vec![
+            ("DATA_DIR".into(), dir.path().display().to_string()),
+            ("DRY_RUN".into(), "true".into()),
+            ("LINKEDIN_API_BASE_URL".into(), base.clone()),
+            ("LINKEDIN_OAUTH_URL".into(), base.clone()),
+            ("LINKEDIN_AD_ACCOUNT_ID".into(), account.to_string()),
+            ("LINKEDIN_ACCESS_TOKEN".into(), token.clone()),
+        ];
+        pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        linkedin_core::config::Env::from_pairs(pairs)
+    };
+
+    // `DRY_RUN=true linkedin-ads copy approve`: the publisher the CLI builds from the environment.
+    let cfg = copy_generator::ApproveConfig::from_env(&env(&[])).unwrap();
+    let report = Publisher::for_approve(&cfg).await.approve(&id, Pick::Rank(1), w.at(8, 70)).await.unwrap();
+    assert_eq!((report.outcome, report.creative), (Outcome::DryRun, None));
+    assert_eq!(writes(&w).len(), before, "no write request reached the sandbox");
+
+    // The weekly job with AUTO_PUBLISH=true and DRY_RUN=true.
+    let cfg = copy_generator::CopyGeneratorConfig::from_env(&env(&[("AUTO_PUBLISH", "true")])).unwrap();
+    let generator = CopyGenerator::from_config(&cfg).await.unwrap();
+    let report = generator.run(w.at(8, 120)).await;
+    assert_eq!(report.published.expect("auto-publish ran").outcome, Outcome::DryRun);
+    assert_eq!(writes(&w).len(), before, "no write request reached the sandbox");
+}

@@ -435,6 +435,17 @@ async fn a_retry_after_past_the_budget_stops_at_once() {
 }
 
 #[tokio::test]
+async fn an_absurd_retry_after_is_capped_not_a_panic() {
+    // `Duration::from_secs_f64(1e20)` used to panic in the shared retry code.
+    let server =
+        Server::start(vec![error(429, "rate_limit_error", "slow down", vec![("retry-after", "1e20".into())])]).await;
+    let err = client(&server).generate(&brief()).await.unwrap_err();
+    assert!(matches!(err, ClaudeError::Throttled { attempts: 1, .. }), "{err:?}");
+    assert!(err.to_string().contains("asked to wait 86400 s"), "capped at a day: {err}");
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
 async fn the_monthly_spend_cap_is_not_retried() {
     let body = json!({"type": "error", "error": {"type": "rate_limit_error", "message": "monthly spend cap reached",
         "details": {"error_code": "enforced_spend_limit_reached"}}})
@@ -532,4 +543,23 @@ async fn an_unknown_model_has_an_unknown_cost() {
     let g = ClaudeClient::new(config, linkedin_core::linkedin::http_client()).generate(&brief()).await.unwrap();
     assert_eq!(g.cost_usd, None);
     assert_eq!(g.model, "claude-experimental-9");
+}
+
+#[tokio::test]
+async fn a_redirect_is_an_error_naming_its_host_and_the_key_goes_nowhere() {
+    let elsewhere = Server::start(vec![message(&valid_text(), "end_turn", 1, 1)]).await;
+    let redirect = Scripted {
+        status: 307,
+        headers: vec![("location", format!("{}/v1/messages", elsewhere.base_url))],
+        body: String::new(),
+    };
+    let server = Server::start(vec![redirect]).await;
+    let err = client(&server).generate(&brief()).await.unwrap_err();
+    let host = elsewhere.base_url.trim_start_matches("http://").to_string();
+    assert!(matches!(err, ClaudeError::Redirected { status: 307, .. }), "{err}");
+    let text = err.to_string();
+    assert!(text.contains(&format!("a redirect to {host}")) && text.contains("ANTHROPIC_BASE_URL"), "{text}");
+    assert!(!text.contains(KEY), "{text}");
+    assert!(elsewhere.requests().is_empty(), "the API key went to the other host");
+    assert_eq!(server.requests().len(), 1, "not retried");
 }

@@ -129,8 +129,22 @@ impl DailyRow {
     }
 }
 
-/// Reads a `creative_daily.parquet` file; an unexpected schema is an error naming the column.
+/// Reads a `creative_daily.parquet` file; an unexpected schema is an error naming the column, a
+/// value outside its type's range an error naming the value. The parquet crate itself panics on some
+/// corrupt files (e.g. a mangled footer), so a panic inside the reader is caught and becomes an error
+/// too: one broken object must not crash every job that reads its partition.
 pub fn read(bytes: Vec<u8>) -> Result<Vec<DailyRow>, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || read_unguarded(bytes))).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        Err(format!("not readable as Parquet (the reader failed: {why})"))
+    })
+}
+
+fn read_unguarded(bytes: Vec<u8>) -> Result<Vec<DailyRow>, String> {
     use parquet::file::reader::{FileReader, SerializedFileReader};
     use parquet::record::Field;
     let reader = SerializedFileReader::new(bytes::Bytes::from(bytes)).map_err(|e| format!("not Parquet: {e}"))?;
@@ -144,6 +158,9 @@ pub fn read(bytes: Vec<u8>) -> Result<Vec<DailyRow>, String> {
     for row in reader.get_row_iter(None).map_err(|e| e.to_string())? {
         let row = row.map_err(|e| e.to_string())?;
         let f: Vec<&Field> = row.get_column_iter().map(|(_, f)| f).collect();
+        if f.len() != COLUMNS.len() {
+            return Err(format!("a row has {} fields; expected the {} columns {COLUMNS:?}", f.len(), COLUMNS.len()));
+        }
         let text = |i: usize| match f[i] {
             Field::Str(s) => Ok(s.clone()),
             other => Err(format!("column {} is {other:?}, not a string", COLUMNS[i])),
@@ -154,7 +171,11 @@ pub fn read(bytes: Vec<u8>) -> Result<Vec<DailyRow>, String> {
             other => Err(format!("column {} is {other:?}, not an integer", COLUMNS[i])),
         };
         let date = match f[0] {
-            Field::Date(days) => epoch + chrono::TimeDelta::days(*days as i64),
+            // Days since the epoch; a value outside chrono's calendar (±262,143 years) is a broken file,
+            // not a panic of every job that reads the partition.
+            Field::Date(days) => epoch
+                .checked_add_signed(chrono::TimeDelta::days(*days as i64))
+                .ok_or_else(|| format!("column date holds {days} days since 1970-01-01, outside the calendar"))?,
             other => return Err(format!("column date is {other:?}, not a date")),
         };
         let pulled_at_micros = match f[10] {
@@ -182,4 +203,71 @@ pub fn read(bytes: Vec<u8>) -> Result<Vec<DailyRow>, String> {
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file with the table's schema whose every row has the given `date` (days since the epoch).
+    fn file_with_dates(days: &[i32]) -> Vec<u8> {
+        let n = days.len();
+        let text = |v: &str| Column::Text(vec![v.to_string(); n]);
+        let columns = vec![
+            Column::Int32(days.to_vec()),
+            text("508720451"),
+            text("1"),
+            text("2"),
+            Column::Int64(vec![10; n]),
+            Column::Int64(vec![1; n]),
+            Column::Int64(vec![1; n]),
+            Column::Int64(vec![1_000_000; n]),
+            Column::Double(vec![0.0; n]),
+            Column::Int64(vec![1; n]),
+            Column::Int64(vec![0; n]),
+            text("run"),
+        ];
+        parquet_table::write(SCHEMA, &columns).unwrap()
+    }
+
+    #[test]
+    fn a_date_outside_the_calendar_is_an_error_not_a_panic() {
+        // `epoch + TimeDelta::days(i32::MAX)` used to panic `optimize`, `performance` and `process`.
+        for days in [i32::MAX, i32::MIN, 100_000_000, -100_000_000] {
+            let err = read(file_with_dates(&[days])).unwrap_err();
+            assert!(err.contains(&format!("column date holds {days} days")), "{err}");
+        }
+        let ok = read(file_with_dates(&[20_000])).unwrap();
+        assert_eq!(ok[0].date.to_string(), "2024-10-04");
+    }
+
+    /// Property: every i32 day count reads as a date or an error, and arbitrary corruptions of a valid
+    /// file (bytes flipped, truncated) read as rows or an error, never a panic.
+    #[test]
+    fn arbitrary_dates_and_corrupt_files_never_panic() {
+        let mut rng = fastrand::Rng::with_seed(11);
+        let days: Vec<i32> =
+            (0..5_000).map(|i| if i % 2 == 0 { rng.i32(..) } else { rng.i32(-3_000_000..3_000_000) }).collect();
+        for chunk in days.chunks(500) {
+            match read(file_with_dates(chunk)) {
+                Ok(rows) => assert_eq!(rows.len(), chunk.len()),
+                Err(e) => assert!(e.contains("outside the calendar"), "{e}"),
+            }
+        }
+        let good = file_with_dates(&[20_000, 20_001, 20_002]);
+        for _ in 0..5_000 {
+            let mut bytes = good.clone();
+            match rng.u8(0..3) {
+                0 => bytes.truncate(rng.usize(0..good.len())),
+                1 => {
+                    for _ in 0..rng.usize(1..8) {
+                        let i = rng.usize(0..bytes.len());
+                        bytes[i] = rng.u8(..);
+                    }
+                }
+                _ => bytes = (0..rng.usize(0..256)).map(|_| rng.u8(..)).collect(),
+            }
+            let _ = read(bytes);
+        }
+    }
 }

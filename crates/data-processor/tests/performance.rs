@@ -159,6 +159,37 @@ async fn an_unreadable_partition_fails_the_strict_source_and_is_listed_by_the_le
 }
 
 #[tokio::test]
+async fn a_date_outside_the_calendar_is_an_error_naming_the_file_not_a_panic() {
+    use data_processor::parquet_table::{self, Column};
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn ObjectStore> = Arc::new(LocalStore::new(dir.path()));
+    let text = |v: &str| Column::Text(vec![v.to_string()]);
+    let columns = vec![
+        Column::Int32(vec![i32::MAX]),
+        text("508720451"),
+        text("600"),
+        text("1"),
+        Column::Int64(vec![100]),
+        Column::Int64(vec![1]),
+        Column::Int64(vec![1]),
+        Column::Int64(vec![1_000_000]),
+        Column::Double(vec![0.0]),
+        Column::Int64(vec![1]),
+        Column::Int64(vec![0]),
+        text("run"),
+    ];
+    let broken = "processed/creative_daily/dt=2026-11-20/creative_daily.parquet";
+    let bytes = parquet_table::write(creative_daily::SCHEMA, &columns).unwrap();
+    store.put(broken, bytes, "application/vnd.apache.parquet").await.unwrap();
+    let window = DateWindow::new(d("2026-11-19"), d("2026-11-20")).unwrap();
+    let err = LocalPerformance::new(store.clone()).creatives(window).await.unwrap_err().to_string();
+    assert!(err.contains(broken) && err.contains("outside the calendar"), "{err}");
+    let lenient = LocalPerformance::lenient(store.clone());
+    assert!(lenient.creatives(window).await.unwrap().is_empty());
+    assert!(lenient.skipped()[0].contains(broken));
+}
+
+#[tokio::test]
 async fn bid_training_rows_use_only_the_past_for_features_and_the_days_bid() {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn ObjectStore> = Arc::new(LocalStore::new(dir.path()));

@@ -14,8 +14,7 @@ pub fn run_clock(event: &EventBridgeEvent<Value>) -> Result<RunClock, lambda_run
     match event.detail.get("as_of") {
         None | Some(Value::Null) => Ok(RunClock { as_of: event.time.unwrap_or(now).date_naive(), now }),
         Some(Value::String(s)) => {
-            let as_of: NaiveDate =
-                s.parse().map_err(|_| format!("detail.as_of = '{s}' is not a date: expected YYYY-MM-DD"))?;
+            let as_of: NaiveDate = linkedin_core::parse_run_date(s).map_err(|e| format!("detail.as_of = {e}"))?;
             Ok(RunClock { as_of, now })
         }
         Some(other) => Err(format!("detail.as_of = {other} is not a date string: expected \"YYYY-MM-DD\"").into()),
@@ -50,5 +49,7 @@ mod tests {
         );
         let err = run_clock(&event(serde_json::json!({"as_of": "yesterday"}))).unwrap_err().to_string();
         assert!(err.contains("detail.as_of = 'yesterday' is not a date"), "{err}");
+        let err = run_clock(&event(serde_json::json!({"as_of": "+262142-12-31"}))).unwrap_err().to_string();
+        assert!(err.contains("detail.as_of = '+262142-12-31' is out of range"), "{err}");
     }
 }

@@ -122,7 +122,7 @@ pub const VARS: &[VarDoc] = &[
     VarDoc {
         name: "DRY_RUN",
         default: "false",
-        meaning: "decide, log and report everything, write nothing to LinkedIn",
+        meaning: "decide, log and report everything, write nothing to LinkedIn (optimize, undo, copy approve, AUTO_PUBLISH); blank or not a boolean is a configuration error",
     },
     VarDoc {
         name: "MIN_CTR_THRESHOLD",
@@ -163,23 +163,23 @@ pub const VARS: &[VarDoc] = &[
     VarDoc {
         name: "MAX_PAUSES_PER_CAMPAIGN",
         default: "1",
-        meaning: "guardrail: creatives paused per campaign per day (the last active one never is)",
+        meaning: "guardrail: creatives paused per campaign per day (the last active one never is); safe 0-5, up to 100 with GUARDRAILS_UNSAFE_OVERRIDE",
     },
     VarDoc {
         name: "COOLDOWN_DAYS",
         default: "3",
-        meaning: "guardrail: days after the optimizer changed an entity before it may change it again",
+        meaning: "guardrail: days after the optimizer changed an entity before it may change it again; safe 1-90, 0 only with GUARDRAILS_UNSAFE_OVERRIDE",
     },
     VarDoc {
         name: "MAX_BID_STEP_PERCENT",
         default: "20",
-        meaning: "guardrail: largest bid change per run, percent of the current bid",
+        meaning: "guardrail: largest bid change per run, percent of the current bid; safe 0-50, up to 100 with GUARDRAILS_UNSAFE_OVERRIDE",
     },
     VarDoc { name: "MIN_BID", default: "2.0", meaning: "guardrail: lowest bid the optimizer sets, USD" },
     VarDoc {
         name: "MAX_BUDGET_STEP_PERCENT",
         default: "20",
-        meaning: "guardrail: largest daily-budget raise per run, percent",
+        meaning: "guardrail: largest daily-budget raise per run, percent; safe 0-50, up to 100 with GUARDRAILS_UNSAFE_OVERRIDE",
     },
     VarDoc {
         name: "MAX_DAILY_BUDGET",
@@ -194,7 +194,12 @@ pub const VARS: &[VarDoc] = &[
     VarDoc {
         name: "FRESHNESS_HOURS",
         default: "30",
-        meaning: "the newest collector run must be this recent, else the optimizer writes nothing",
+        meaning: "the newest successful collection of each judged campaign must be this recent, else the optimizer writes nothing; safe 1-48, up to 720 with GUARDRAILS_UNSAFE_OVERRIDE",
+    },
+    VarDoc {
+        name: "GUARDRAILS_UNSAFE_OVERRIDE",
+        default: "false",
+        meaning: "true allows the guardrail variables past their safe bounds (up to their hard limits); the optimizer's report, log and UnsafeGuardrails metric then name each one",
     },
     VarDoc {
         name: "SNS_TOPIC_ARN",
@@ -291,6 +296,11 @@ impl Env {
     /// The trimmed value, `None` when unset or blank.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    /// Whether the variable is present at all, even blank (`DRY_RUN=`).
+    pub fn is_present(&self, name: &str) -> bool {
+        self.vars.contains_key(name)
     }
 }
 
@@ -400,9 +410,16 @@ impl<'a> Reader<'a> {
         self.parsed(var, default, &expected, |s| s.parse::<u64>().ok().filter(|n| range.contains(n)))
     }
 
-    /// `true/false/1/0/yes/no`.
+    /// `true/false/1/0/yes/no/on/off`, `default` when unset. Fail-closed: a variable that is set but
+    /// blank (`DRY_RUN=`) or not a boolean (`DRY_RUN=maybe`) is an error naming it, never the default
+    /// (a blank `DRY_RUN` used to mean live writes).
     pub fn flag(&mut self, var: &'static str, default: bool) -> bool {
-        self.parsed(var, default, "expected true or false", |s| match s.to_ascii_lowercase().as_str() {
+        let expected = format!("expected true or false (or unset it for the default, {default})");
+        if self.env.is_present(var) && self.env.get(var).is_none() {
+            self.errors.push(ConfigError::Invalid { var, value: "'' (blank)".into(), expected });
+            return default;
+        }
+        self.parsed(var, default, &expected, |s| match s.to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" | "on" => Some(true),
             "false" | "0" | "no" | "off" => Some(false),
             _ => None,
@@ -783,6 +800,55 @@ mod tests {
         campaign_ids(&mut r);
         let text = r.finish(|| ()).unwrap_err().to_string();
         assert!(text.contains("CAMPAIGN_IDS='1,abc' is not valid: 'abc' is not a campaign id"), "{text}");
+    }
+
+    #[test]
+    fn a_blank_or_non_boolean_flag_is_an_error_naming_it() {
+        for (raw, ok) in [("true", Some(true)), (" OFF ", Some(false)), ("1", Some(true)), ("", None), ("  ", None)] {
+            let e = env(&[("DRY_RUN", raw)]);
+            let mut r = Reader::new(&e);
+            let v = r.flag("DRY_RUN", false);
+            match ok {
+                Some(want) => assert_eq!(r.finish(|| v).unwrap(), want, "{raw:?}"),
+                None => {
+                    let err = r.finish(|| v).unwrap_err().to_string();
+                    assert!(err.contains("DRY_RUN='' (blank) is not valid: expected true or false"), "{raw:?}: {err}");
+                }
+            }
+        }
+        let e = env(&[("DRY_RUN", "maybe")]);
+        let mut r = Reader::new(&e);
+        r.flag("DRY_RUN", false);
+        let err = r.finish(|| ()).unwrap_err().to_string();
+        assert!(err.contains("DRY_RUN='maybe' is not valid: expected true or false"), "{err}");
+        // Unset is the default.
+        let e = env(&[]);
+        let mut r = Reader::new(&e);
+        assert!(r.flag("DRY_RUN", true));
+        assert!(r.finish(|| ()).is_ok());
+    }
+
+    /// Property: any value of a flag is true, false or an error naming the variable; never silently the
+    /// default when the text is not a boolean.
+    #[test]
+    fn arbitrary_flag_values_never_fall_back_silently() {
+        let mut rng = fastrand::Rng::with_seed(4);
+        for _ in 0..20_000 {
+            let raw: String =
+                (0..rng.usize(0..8)).map(|_| "tfrueaslyno01 \t".chars().nth(rng.usize(0..15)).unwrap()).collect();
+            let e = env(&[("AUTO_PUBLISH", raw.as_str())]);
+            let mut r = Reader::new(&e);
+            let v = r.flag("AUTO_PUBLISH", false);
+            let known = ["true", "1", "yes", "on", "false", "0", "no", "off"];
+            match r.finish(|| v) {
+                Ok(v) => assert!(
+                    known.contains(&raw.trim().to_ascii_lowercase().as_str())
+                        && v == ["true", "1", "yes", "on"].contains(&raw.trim().to_ascii_lowercase().as_str()),
+                    "{raw:?}"
+                ),
+                Err(err) => assert!(err.to_string().contains("AUTO_PUBLISH="), "{raw:?}"),
+            }
+        }
     }
 
     #[test]

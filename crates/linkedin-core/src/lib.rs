@@ -56,3 +56,51 @@ impl RunClock {
         Self { as_of, now: chrono::Utc::now() }
     }
 }
+
+/// The first and last day a run may be dated (`--as-of`, `--from`/`--to`, a Lambda event's
+/// `detail.as_of`): 1970-01-01 to 9999-12-31. chrono parses years up to ±262143, where a run's window
+/// and lookback arithmetic overflows and panics; inside these bounds every date a run computes exists.
+pub const RUN_DATE_RANGE: (&str, &str) = ("1970-01-01", "9999-12-31");
+
+/// A run date from text (`YYYY-MM-DD`), within [`RUN_DATE_RANGE`]; the error says what is expected.
+pub fn parse_run_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    let t = s.trim();
+    let date: chrono::NaiveDate =
+        t.parse().map_err(|_| format!("'{s}' is not a date: expected YYYY-MM-DD, e.g. 2026-11-20"))?;
+    let (first, last) = RUN_DATE_RANGE;
+    let bounds = |d: &str| d.parse::<chrono::NaiveDate>().expect("valid bounds");
+    if date < bounds(first) || date > bounds(last) {
+        return Err(format!("'{s}' is out of range: expected a date from {first} to {last}"));
+    }
+    Ok(date)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_dates_are_bounded_and_never_panic() {
+        assert_eq!(parse_run_date("2026-11-20").unwrap().to_string(), "2026-11-20");
+        // chrono's last day is +262142-12-31 and its first -262143-01-01: both parse.
+        for far in ["+262142-12-31", "-262143-01-01", "+99999-01-01", "0001-01-01", "+10000-01-01", "1969-12-31"] {
+            let err = parse_run_date(far).unwrap_err();
+            assert!(err.contains("out of range: expected a date from 1970-01-01 to 9999-12-31"), "{far}: {err}");
+        }
+        assert!(parse_run_date("+262143-12-31").unwrap_err().contains("is not a date"));
+        assert!(parse_run_date("11/20/2026").unwrap_err().contains("is not a date"));
+        // Property: arbitrary text, and every sign/width of year, is a date in range or an error.
+        let mut rng = fastrand::Rng::with_seed(3);
+        for i in 0..100_000 {
+            let text = if i % 2 == 0 {
+                format!("{}-{:02}-{:02}", rng.i64(-300_000..300_000), rng.u32(0..14), rng.u32(0..33))
+            } else {
+                (0..rng.usize(0..14)).map(|_| "0123456789-+ /T:"[rng.usize(0..16)..].chars().next().unwrap()).collect()
+            };
+            if let Ok(d) = parse_run_date(&text) {
+                // The arithmetic a run does on its date stays in range.
+                let _ = d - chrono::TimeDelta::days(800) + chrono::TimeDelta::days(1600);
+            }
+        }
+    }
+}

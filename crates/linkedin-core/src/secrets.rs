@@ -71,26 +71,19 @@ impl SecretStore for DirSecretStore {
             message: e.to_string(),
         };
         tokio::fs::create_dir_all(&self.dir).await.map_err(fail)?;
-        let tmp = path.with_extension("json.tmp");
-        tokio::fs::write(&tmp, value).await.map_err(fail)?;
-        restrict_permissions(&tmp).await.map_err(fail)?;
-        tokio::fs::rename(&tmp, &path).await.map_err(fail)
+        // A unique temporary file created 0600 (never readable by others, not even for a moment),
+        // fsync-ed, then renamed over the secret: two writers (two jobs refreshing at once) never share
+        // a temporary file, and a crash leaves the old credentials or the new ones whole.
+        let (target, body) = (path.clone(), value.as_bytes().to_vec());
+        tokio::task::spawn_blocking(move || crate::store::write_atomic(&target, &body, true))
+            .await
+            .map_err(|e| fail(std::io::Error::other(e.to_string())))?
+            .map_err(fail)
     }
 
     fn describe(&self) -> String {
         format!("folder {}", self.dir.display())
     }
-}
-
-#[cfg(unix)]
-async fn restrict_permissions(path: &std::path::Path) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    tokio::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).await
-}
-
-#[cfg(not(unix))]
-async fn restrict_permissions(_: &std::path::Path) -> std::io::Result<()> {
-    Ok(())
 }
 
 #[cfg(test)]
@@ -105,6 +98,42 @@ mod tests {
         assert!(err.contains("linkedin__prod.json"), "{err}");
         s.put_secret("linkedin/prod", "{\"a\":1}").await.unwrap();
         assert_eq!(s.get_secret("linkedin/prod").await.unwrap(), "{\"a\":1}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(s.path_for("linkedin/prod")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn two_concurrent_writers_of_one_secret_both_succeed_and_leave_one_whole_value() {
+        // The old fixed `<name>.json.tmp` made one writer's rename fail (the other had moved the file)
+        // or interleave the two bodies.
+        let dir = tempfile::tempdir().unwrap();
+        let s = std::sync::Arc::new(DirSecretStore::new(dir.path()));
+        let values = [
+            format!("{{\"access_token\":\"{}\"}}", "A".repeat(50_000)),
+            format!("{{\"access_token\":\"{}\"}}", "B".repeat(20)),
+        ];
+        let mut tasks = Vec::new();
+        for v in values.clone() {
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                for _ in 0..100 {
+                    s.put_secret("linkedin/prod", &v).await.unwrap();
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert!(values.contains(&s.get_secret("linkedin/prod").await.unwrap()));
+        let files: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(files, ["linkedin__prod.json"], "no temporary file is left behind");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -53,6 +53,73 @@ pub fn validate_key(key: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Replaces `path` with `body` durably and atomically, safe with concurrent writers of the same path
+/// (the local store's objects and the local secret files):
+///
+/// * a temporary file beside it with a unique name (process id, a per-process counter and a random
+///   number, created with `create_new` so two writers can never share one);
+/// * `private`: created with mode 0600 from the start (not chmod-ed after, which leaves a window in
+///   which another user could open it);
+/// * written, then `fsync`ed before the rename, so a crash leaves the old file or the new one, never a
+///   truncated one; then the folder is `fsync`ed so the rename itself survives a crash;
+/// * renamed over `path` (atomic on POSIX: a reader sees the old or the new content; of two concurrent
+///   writers, the last rename wins whole).
+///
+/// Blocking: call it from `spawn_blocking`.
+pub fn write_atomic(path: &Path, body: &[u8], private: bool) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("object");
+    let (tmp, mut file) = loop {
+        let tmp = dir.join(format!(
+            ".{name}.{}.{}.{:016x}.tmp",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            fastrand::u64(..)
+        ));
+        match open_new(&tmp, private) {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    };
+    let result = file.write_all(body).and_then(|()| file.sync_all()).and_then(|()| {
+        drop(file);
+        std::fs::rename(&tmp, path)
+    });
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    sync_dir(dir)
+}
+
+/// A new file (never an existing one); with `private`, mode 0600 from its creation on Unix.
+pub fn open_new(path: &Path, private: bool) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    o.open(path)
+}
+
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
 /// The embedded default: objects are files under a root folder.
 #[derive(Debug, Clone)]
 pub struct LocalStore {
@@ -85,14 +152,17 @@ impl ObjectStore for LocalStore {
         if let Some(dir) = path.parent() {
             tokio::fs::create_dir_all(dir).await.map_err(|e| self.err("create folder", dir, e))?;
         }
-        // Write then rename: a reader never sees half an object, a crash never leaves one.
-        let tmp = path.with_file_name(format!(
-            ".{}.{}.tmp",
-            path.file_name().and_then(|n| n.to_str()).unwrap_or("object"),
-            fastrand::u64(..)
-        ));
-        tokio::fs::write(&tmp, body).await.map_err(|e| self.err("write", &tmp, e))?;
-        tokio::fs::rename(&tmp, &path).await.map_err(|e| self.err("rename", &path, e))
+        // A unique temporary file, fsync, rename, fsync the folder: a reader never sees half an
+        // object, a crash never leaves one, concurrent writers never collide.
+        let target = path.clone();
+        tokio::task::spawn_blocking(move || write_atomic(&target, &body, false))
+            .await
+            .map_err(|e| StoreError::Backend {
+                op: "write",
+                location: path.display().to_string(),
+                message: e.to_string(),
+            })?
+            .map_err(|e| self.err("write", &path, e))
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
@@ -198,6 +268,51 @@ mod tests {
         s.delete("raw/analytics/dt=2026-11-20/a.ndjson").await.unwrap();
         s.delete("raw/analytics/dt=2026-11-20/a.ndjson").await.unwrap();
         assert_eq!(s.list("raw/analytics/").await.unwrap().len(), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_writers_of_one_key_never_collide_nor_leave_a_torn_object() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = std::sync::Arc::new(LocalStore::new(dir.path()));
+        let key = "logs/optimizer_actions/dt=2026-11-20/run.jsonl";
+        // Two writers, each putting its own body (of its own length) 100 times, at the same time.
+        let bodies: Vec<Vec<u8>> = vec![vec![b'a'; 70_000], vec![b'b'; 30_000]];
+        let mut tasks = Vec::new();
+        for body in bodies.clone() {
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                for _ in 0..100 {
+                    s.put(key, body.clone(), "x").await.unwrap();
+                    let got = s.get(key).await.unwrap().unwrap();
+                    assert!(got == vec![b'a'; 70_000] || got == vec![b'b'; 30_000], "a torn object of {}", got.len());
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let got = s.get(key).await.unwrap().unwrap();
+        assert!(bodies.contains(&got));
+        let left: Vec<_> = std::fs::read_dir(dir.path().join("logs/optimizer_actions/dt=2026-11-20"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left, ["run.jsonl"], "no temporary file is left behind");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_files_are_0600_from_their_creation() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("secret.json");
+        // Before anything is written or chmod-ed: the mode it was created with.
+        let f = open_new(&p, true).unwrap();
+        assert_eq!(f.metadata().unwrap().permissions().mode() & 0o777, 0o600);
+        assert!(open_new(&p, true).is_err(), "never opens an existing file");
+        drop(f);
+        write_atomic(&p, b"{}", true).unwrap();
+        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
     }
 
     #[tokio::test]

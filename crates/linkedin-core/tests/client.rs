@@ -536,6 +536,20 @@ async fn retry_after_is_honoured_even_when_it_exceeds_the_wait_budget() {
 }
 
 #[tokio::test]
+async fn an_absurd_retry_after_is_capped_not_a_panic() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(429).insert_header("Retry-After", "1e20").set_body_json(json!({"message": "slow"})),
+        )
+        .mount(&server)
+        .await;
+    let err = client(&server).get_campaign(CampaignId(5)).await.unwrap_err();
+    assert!(matches!(err, ApiError::Throttled { attempts: 1, .. }), "{err}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn a_daily_limit_stops_at_once_and_opens_the_circuit() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
@@ -707,4 +721,188 @@ async fn a_refused_refresh_says_the_member_must_reauthorise_and_leaks_nothing() 
     for secret in ["OLD-ACCESS", "REFRESH-SECRET-1", "CLIENT-SECRET-1"] {
         assert!(!err.contains(secret), "{err}");
     }
+}
+
+#[tokio::test]
+async fn a_redirect_from_the_api_is_an_error_naming_its_host_and_the_token_goes_nowhere() {
+    let elsewhere = MockServer::start().await;
+    Mock::given(wiremock::matchers::any()).respond_with(ResponseTemplate::new(200)).mount(&elsewhere).await;
+    let server = MockServer::start().await;
+    let target = format!("{}/rest/adAccounts/{ACCOUNT}/adCampaigns/5", elsewhere.uri());
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(307).insert_header("Location", target.as_str()))
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let err = c.get_campaign(CampaignId(5)).await.unwrap_err();
+    let host = elsewhere.uri().trim_start_matches("http://").to_string();
+    assert!(matches!(err, ApiError::Redirected { status: 307, .. }), "{err}");
+    assert!(err.to_string().contains(&format!("a redirect to {host}")), "{err}");
+    assert!(err.is_fatal_for_run(), "a redirected API base is wrong for every call");
+    assert_eq!(elsewhere.received_requests().await.unwrap().len(), 0, "the bearer token went to the other host");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1, "not retried");
+}
+
+#[tokio::test]
+async fn a_redirect_from_the_token_endpoint_is_an_error_and_the_refresh_token_goes_nowhere() {
+    let elsewhere = MockServer::start().await;
+    Mock::given(wiremock::matchers::any()).respond_with(ResponseTemplate::new(200)).mount(&elsewhere).await;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/v2/accessToken"))
+        .respond_with(
+            ResponseTemplate::new(307).insert_header("Location", format!("{}/steal", elsewhere.uri()).as_str()),
+        )
+        .mount(&server)
+        .await;
+    // One hour left: the provider refreshes before the call.
+    let (c, _dir) = stored_client(&server, "OLD-ACCESS", 1).await;
+    let err = c.get_campaign(CampaignId(5)).await.unwrap_err().to_string();
+    let host = elsewhere.uri().trim_start_matches("http://").to_string();
+    assert!(err.contains(&format!("a redirect to {host}")) && err.contains("LINKEDIN_OAUTH_URL"), "{err}");
+    for secret in ["OLD-ACCESS", "REFRESH-SECRET-1", "CLIENT-SECRET-1"] {
+        assert!(!err.contains(secret), "{err}");
+    }
+    assert_eq!(elsewhere.received_requests().await.unwrap().len(), 0, "the refresh token went to the other host");
+    let reqs = server.received_requests().await.unwrap();
+    assert_eq!(reqs.len(), 1, "one refresh attempt, not retried, no API call: {reqs:?}");
+}
+
+#[tokio::test]
+async fn a_relative_redirect_names_the_api_host_itself() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(302).insert_header("Location", "/somewhere/else"))
+        .mount(&server)
+        .await;
+    let err = client(&server).get_campaign(CampaignId(5)).await.unwrap_err().to_string();
+    let host = server.uri().trim_start_matches("http://").to_string();
+    assert!(err.contains(&format!("HTTP 302, a redirect to {host};")), "{err}");
+}
+
+#[tokio::test]
+async fn an_absurd_expires_in_is_clamped_and_the_new_token_kept() {
+    // `expires_in: i64::MAX` used to panic after LinkedIn had issued the token: the token was lost.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/v2/accessToken"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            r#"{"access_token":"NEW-TOKEN","expires_in":9223372036854775807,"refresh_token":"ROTATED","refresh_token_expires_in":1e300}"#,
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header("authorization", "Bearer NEW-TOKEN"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 5, "status": "ACTIVE"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(DirSecretStore::new(dir.path()));
+    store.put_secret("li", &stored_credentials("OLD", 1)).await.unwrap();
+    let source = TokenSource::Stored { store: store.clone(), name: "li".into() };
+    let c = client_with(&server, source, RetryPolicy::for_tests(), system_clock());
+    c.get_campaign(CampaignId(5)).await.unwrap();
+    let saved: Value = serde_json::from_str(&store.get_secret("li").await.unwrap()).unwrap();
+    assert_eq!((saved["access_token"].as_str(), saved["refresh_token"].as_str()), (Some("NEW-TOKEN"), Some("ROTATED")));
+    let days = |k: &str| {
+        let t = chrono::DateTime::parse_from_rfc3339(saved[k].as_str().unwrap()).unwrap();
+        (t.with_timezone(&Utc) - Utc::now()).num_days()
+    };
+    assert_eq!((days("expires_at"), days("refresh_token_expires_at")), (365, 365), "clamped to 366 days");
+}
+
+#[tokio::test]
+async fn a_short_lived_token_is_refreshed_once_per_run_not_on_every_call() {
+    // LinkedIn hands out a token with 1 h of life: still under the 24 h margin after the refresh.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/v2/accessToken"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "SHORT", "expires_in": 3600})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header("authorization", "Bearer SHORT"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 5, "status": "ACTIVE"})))
+        .expect(4)
+        .mount(&server)
+        .await;
+    let (c, _dir) = stored_client(&server, "OLD", 2).await;
+    for _ in 0..4 {
+        c.get_campaign(CampaignId(5)).await.unwrap();
+    }
+    assert_eq!(c.auth_events().await.refreshes, 1, "refreshed (and saved) once, not on every call");
+    server.verify().await;
+}
+
+/// A secret store whose first `fail` saves fail; it counts every save.
+struct FlakyStore {
+    inner: DirSecretStore,
+    fail: u32,
+    puts: std::sync::atomic::AtomicU32,
+}
+
+#[async_trait::async_trait]
+impl SecretStore for FlakyStore {
+    async fn get_secret(&self, name: &str) -> Result<String, linkedin_core::secrets::SecretError> {
+        self.inner.get_secret(name).await
+    }
+    async fn put_secret(&self, name: &str, value: &str) -> Result<(), linkedin_core::secrets::SecretError> {
+        let n = self.puts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if n < self.fail {
+            return Err(linkedin_core::secrets::SecretError::Backend {
+                name: name.into(),
+                location: "flaky".into(),
+                message: "throttled".into(),
+            });
+        }
+        self.inner.put_secret(name, value).await
+    }
+    fn describe(&self) -> String {
+        "flaky".into()
+    }
+}
+
+async fn flaky_client(server: &MockServer, fail: u32) -> (LinkedInClient, Arc<FlakyStore>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let inner = DirSecretStore::new(dir.path());
+    inner.put_secret("li", &stored_credentials("OLD", 1)).await.unwrap();
+    let store = Arc::new(FlakyStore { inner, fail, puts: Default::default() });
+    let source = TokenSource::Stored { store: store.clone(), name: "li".into() };
+    (client_with(server, source, RetryPolicy::for_tests(), system_clock()), store, dir)
+}
+
+#[tokio::test]
+async fn a_failed_save_of_a_refreshed_token_is_retried_and_then_reported_and_the_new_token_kept() {
+    let server = MockServer::start().await;
+    mount_token_endpoint(&server, "NEW-TOKEN").await;
+    Mock::given(method("GET"))
+        .and(header("authorization", "Bearer NEW-TOKEN"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 5, "status": "ACTIVE"})))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let (c, store, _dir) = flaky_client(&server, u32::MAX).await;
+    c.get_campaign(CampaignId(5)).await.unwrap();
+    c.get_campaign(CampaignId(5)).await.unwrap();
+    let ev = c.auth_events().await;
+    assert_eq!((ev.refreshes, ev.save_failures), (1, 1), "{ev:?}");
+    assert!(ev.write_back_error.as_deref().unwrap().contains("after 3 attempts"), "{ev:?}");
+    assert_eq!(store.puts.load(std::sync::atomic::Ordering::SeqCst), 3, "the save was retried");
+    assert!(store.inner.get_secret("li").await.unwrap().contains("\"OLD\""), "nothing was saved");
+
+    // Two failures then success: saved, nothing to report.
+    let server = MockServer::start().await;
+    mount_token_endpoint(&server, "NEW-TOKEN").await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 5, "status": "ACTIVE"})))
+        .mount(&server)
+        .await;
+    let (c, store, _dir) = flaky_client(&server, 2).await;
+    c.get_campaign(CampaignId(5)).await.unwrap();
+    let ev = c.auth_events().await;
+    assert_eq!((ev.save_failures, ev.write_back_error), (0, None));
+    assert!(store.inner.get_secret("li").await.unwrap().contains("NEW-TOKEN"));
 }

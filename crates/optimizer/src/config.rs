@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use linkedin_core::CampaignId;
 use linkedin_core::config::{
-    AthenaConfig, ConfigErrors, Env, LinkedInConfig, ModelEndpoints, Reader, StorageConfig, campaign_ids,
+    AthenaConfig, ConfigError, ConfigErrors, Env, LinkedInConfig, ModelEndpoints, Reader, StorageConfig, campaign_ids,
 };
 use linkedin_core::decisions::{Params, Policy};
 use linkedin_core::notify::NotifyConfig;
@@ -30,11 +30,15 @@ pub struct Settings {
     pub dry_run: bool,
     /// Days of performance each decision looks at (ending yesterday).
     pub window_days: u32,
-    /// The newest collector run must be at most this old, else nothing is written.
+    /// The newest successful collection of each judged campaign must be at most this old, else nothing
+    /// is written.
     pub freshness_hours: u32,
     /// `LOOKBACK_DAYS`: days LinkedIn restates (the collector re-pulls them). A pause is reviewed once
     /// its window is this old, so on final numbers.
     pub restatement_days: u32,
+    /// `GUARDRAILS_UNSAFE_OVERRIDE=true`: guardrail variables may go past their safe bounds
+    /// ([`GUARDRAIL_BOUNDS`]); the report then names each one that does ([`Settings::unsafe_guardrails`]).
+    pub unsafe_override: bool,
 }
 
 impl Default for Settings {
@@ -46,6 +50,7 @@ impl Default for Settings {
             window_days: 7,
             freshness_hours: 30,
             restatement_days: 7,
+            unsafe_override: false,
         }
     }
 }
@@ -60,6 +65,59 @@ fn parse_targets(s: &str) -> Option<BTreeMap<CampaignId, f64>> {
         out.insert(CampaignId(id), amount);
     }
     Some(out)
+}
+
+/// One guardrail variable's bounds: `safe` is what it may be without `GUARDRAILS_UNSAFE_OVERRIDE`,
+/// `hard` what it may be at all.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GuardrailBound {
+    pub var: &'static str,
+    pub default: f64,
+    pub safe: (f64, f64),
+    pub hard: (f64, f64),
+}
+
+/// The guardrails' bounds. Safe: at most 5 pauses per campaign per day, a cooldown of at least a day
+/// (0 lets the optimizer change the same entity every run), bid and budget steps of at most 50 % per
+/// run, data at most 48 hours old. README's configuration table documents the same numbers.
+pub const GUARDRAIL_BOUNDS: [GuardrailBound; 5] = [
+    GuardrailBound { var: "MAX_PAUSES_PER_CAMPAIGN", default: 1.0, safe: (0.0, 5.0), hard: (0.0, 100.0) },
+    GuardrailBound { var: "COOLDOWN_DAYS", default: 3.0, safe: (1.0, 90.0), hard: (0.0, 90.0) },
+    GuardrailBound { var: "MAX_BID_STEP_PERCENT", default: 20.0, safe: (0.0, 50.0), hard: (0.0, 100.0) },
+    GuardrailBound { var: "MAX_BUDGET_STEP_PERCENT", default: 20.0, safe: (0.0, 50.0), hard: (0.0, 100.0) },
+    GuardrailBound { var: "FRESHNESS_HOURS", default: 30.0, safe: (1.0, 48.0), hard: (1.0, 720.0) },
+];
+
+fn bound(var: &str) -> GuardrailBound {
+    *GUARDRAIL_BOUNDS.iter().find(|b| b.var == var).expect("a listed guardrail")
+}
+
+/// A guardrail value: within the hard bounds always, within the safe ones unless `unsafe_override`.
+/// `whole`: an integer variable.
+fn guardrail(r: &mut Reader<'_>, var: &'static str, whole: bool, unsafe_override: bool) -> f64 {
+    let b = bound(var);
+    let fmt = |v: f64| if whole { format!("{v:.0}") } else { format!("{v}") };
+    let kind = if whole { "a whole number" } else { "a number" };
+    let expected = format!("expected {kind} from {} to {} (default {})", fmt(b.hard.0), fmt(b.hard.1), fmt(b.default));
+    let value = r.parsed(var, b.default, &expected, |s| {
+        let v = if whole { s.parse::<u64>().ok().map(|n| n as f64) } else { s.trim().parse::<f64>().ok() };
+        v.filter(|v| (b.hard.0..=b.hard.1).contains(v))
+    });
+    if !(b.safe.0..=b.safe.1).contains(&value) && !unsafe_override {
+        r.push(ConfigError::Invalid {
+            var,
+            value: format!("'{}'", fmt(value)),
+            expected: format!(
+                "past the guardrail's safe bounds ({} to {}); set GUARDRAILS_UNSAFE_OVERRIDE=true to allow up to {} to {}",
+                fmt(b.safe.0),
+                fmt(b.safe.1),
+                fmt(b.hard.0),
+                fmt(b.hard.1)
+            ),
+        });
+        return b.default;
+    }
+    value
 }
 
 /// A float within `range`, e.g. a percent.
@@ -88,11 +146,12 @@ impl Settings {
         p.bayes.pause_confidence = float(r, "PAUSE_CONFIDENCE", 0.95, 0.5..=0.9999);
         p.bayes.prob_best_floor = float(r, "PROB_BEST_FLOOR", 0.05, 0.0..=0.5);
         p.bayes.min_impressions = r.number("BAYES_MIN_IMPRESSIONS", 2_000, 0..=100_000_000);
-        p.guardrails.max_pauses_per_campaign = r.number("MAX_PAUSES_PER_CAMPAIGN", 1, 0..=100) as u32;
-        p.guardrails.cooldown_days = r.number("COOLDOWN_DAYS", 3, 0..=90) as u32;
-        p.guardrails.max_bid_step = float(r, "MAX_BID_STEP_PERCENT", 20.0, 0.0..=100.0) / 100.0;
+        let unsafe_override = r.flag("GUARDRAILS_UNSAFE_OVERRIDE", false);
+        p.guardrails.max_pauses_per_campaign = guardrail(r, "MAX_PAUSES_PER_CAMPAIGN", true, unsafe_override) as u32;
+        p.guardrails.cooldown_days = guardrail(r, "COOLDOWN_DAYS", true, unsafe_override) as u32;
+        p.guardrails.max_bid_step = guardrail(r, "MAX_BID_STEP_PERCENT", false, unsafe_override) / 100.0;
         p.guardrails.min_bid = float(r, "MIN_BID", 2.0, 0.01..=10_000.0);
-        p.guardrails.max_budget_step = float(r, "MAX_BUDGET_STEP_PERCENT", 20.0, 0.0..=100.0) / 100.0;
+        p.guardrails.max_budget_step = guardrail(r, "MAX_BUDGET_STEP_PERCENT", false, unsafe_override) / 100.0;
         p.guardrails.max_daily_budget =
             r.text("MAX_DAILY_BUDGET").map(|_| float(r, "MAX_DAILY_BUDGET", 0.0, 1.0..=10_000_000.0));
         p.conversions.target_cpa = r.text("TARGET_CPA").map(|_| float(r, "TARGET_CPA", 0.0, 0.01..=1_000_000.0));
@@ -105,14 +164,41 @@ impl Settings {
             "expected campaign=amount pairs separated by commas, e.g. 123456=40,234567=55.50",
             parse_targets,
         );
-        Self {
+        let s = Self {
             params: p,
             target_cpa_by_campaign,
             dry_run: r.flag("DRY_RUN", false),
             window_days: r.number("DECISION_WINDOW_DAYS", 7, 1..=90) as u32,
-            freshness_hours: r.number("FRESHNESS_HOURS", 30, 1..=720) as u32,
+            freshness_hours: guardrail(r, "FRESHNESS_HOURS", true, unsafe_override) as u32,
             restatement_days: r.number("LOOKBACK_DAYS", 7, 0..=90) as u32,
+            unsafe_override,
+        };
+        for g in s.unsafe_guardrails() {
+            tracing::warn!(guardrail = %g, "GUARDRAILS_UNSAFE_OVERRIDE=true: a guardrail is past its safe bound");
         }
+        s
+    }
+
+    /// With `GUARDRAILS_UNSAFE_OVERRIDE`, each guardrail past its safe bound, as `VAR=value (safe a-b)`;
+    /// empty without the override (the configuration refuses such values then).
+    pub fn unsafe_guardrails(&self) -> Vec<String> {
+        if !self.unsafe_override {
+            return Vec::new();
+        }
+        let g = &self.params.guardrails;
+        let values = [
+            g.max_pauses_per_campaign as f64,
+            g.cooldown_days as f64,
+            g.max_bid_step * 100.0,
+            g.max_budget_step * 100.0,
+            self.freshness_hours as f64,
+        ];
+        GUARDRAIL_BOUNDS
+            .iter()
+            .zip(values)
+            .filter(|(b, v)| !(b.safe.0 - 1e-9..=b.safe.1 + 1e-9).contains(v))
+            .map(|(b, v)| format!("{}={} (safe {}-{})", b.var, (v * 1e6).round() / 1e6, b.safe.0, b.safe.1))
+            .collect()
     }
 }
 
@@ -184,6 +270,50 @@ mod tests {
         assert!(err.contains("TARGET_CPA_BY_CAMPAIGN") && err.contains("campaign=amount"), "{err}");
         let err = read(&[("BID_EXPERIMENT_PERCENT", "40")]).unwrap_err().to_string();
         assert!(err.contains("BID_EXPERIMENT_PERCENT"), "{err}");
+    }
+
+    #[test]
+    fn guardrails_past_their_safe_bounds_need_the_override() {
+        for (var, value) in [
+            ("COOLDOWN_DAYS", "0"),
+            ("MAX_BID_STEP_PERCENT", "100"),
+            ("MAX_BUDGET_STEP_PERCENT", "51"),
+            ("MAX_PAUSES_PER_CAMPAIGN", "100"),
+            ("FRESHNESS_HOURS", "72"),
+        ] {
+            let err = read(&[(var, value)]).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("{var}='{value}' is not valid: past the guardrail's safe bounds"))
+                    && err.contains("GUARDRAILS_UNSAFE_OVERRIDE=true"),
+                "{err}"
+            );
+            let s = read(&[(var, value), ("GUARDRAILS_UNSAFE_OVERRIDE", "true")]).unwrap();
+            let unsafe_ = s.unsafe_guardrails();
+            assert_eq!(unsafe_.len(), 1, "{unsafe_:?}");
+            assert!(unsafe_[0].starts_with(&format!("{var}={value} (safe ")), "{unsafe_:?}");
+        }
+        let s = read(&[("COOLDOWN_DAYS", "0"), ("GUARDRAILS_UNSAFE_OVERRIDE", "true")]).unwrap();
+        assert_eq!(s.params.guardrails.cooldown_days, 0);
+        // The hard limits hold even with the override.
+        let err = read(&[("MAX_PAUSES_PER_CAMPAIGN", "101"), ("GUARDRAILS_UNSAFE_OVERRIDE", "true")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("MAX_PAUSES_PER_CAMPAIGN='101' is not valid: expected a whole number from 0 to 100"));
+        // Within the safe bounds the override changes nothing and the report names nothing.
+        let s = read(&[("MAX_BID_STEP_PERCENT", "50"), ("COOLDOWN_DAYS", "1"), ("GUARDRAILS_UNSAFE_OVERRIDE", "1")])
+            .unwrap();
+        assert!(s.unsafe_guardrails().is_empty());
+        assert!((s.params.guardrails.max_bid_step - 0.5).abs() < 1e-12);
+        let err = read(&[("GUARDRAILS_UNSAFE_OVERRIDE", "")]).unwrap_err().to_string();
+        assert!(err.contains("GUARDRAILS_UNSAFE_OVERRIDE='' (blank)"), "{err}");
+    }
+
+    #[test]
+    fn a_blank_dry_run_is_an_error_not_live() {
+        let err = read(&[("DRY_RUN", "")]).unwrap_err().to_string();
+        assert!(err.contains("DRY_RUN='' (blank) is not valid"), "{err}");
+        let err = read(&[("DRY_RUN", "maybe")]).unwrap_err().to_string();
+        assert!(err.contains("DRY_RUN='maybe' is not valid"), "{err}");
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub fn text(report: &OptimizeReport, decisions: &[Decision], settings: &Settings
     let dry = if report.dry_run { "[DRY RUN] " } else { "" };
     let c = &report.counts;
     let resumed = if c.resumed > 0 { format!(", {} resumed", c.resumed) } else { String::new() };
+    let dry = if report.unsafe_guardrails.is_empty() { dry.to_string() } else { format!("{dry}[UNSAFE GUARDRAILS] ") };
     let subject = format!(
         "{dry}LinkedIn Ads {}: {} paused{resumed}, {} bid, {} budget changes, {} winners",
         report.as_of, c.paused, c.bid_changes, c.budget_changes, c.winners
@@ -49,6 +50,13 @@ pub fn text(report: &OptimizeReport, decisions: &[Decision], settings: &Settings
     let _ = writeln!(b, "LinkedIn Ads optimizer, {} (run {})", report.as_of, report.run_id);
     if report.dry_run {
         let _ = writeln!(b, "DRY RUN: nothing below was written to LinkedIn.");
+    }
+    if !report.unsafe_guardrails.is_empty() {
+        let _ = writeln!(
+            b,
+            "UNSAFE GUARDRAILS (GUARDRAILS_UNSAFE_OVERRIDE=true): {}.",
+            report.unsafe_guardrails.join(", ")
+        );
     }
     let policy = settings.params.policy.name();
     let _ = writeln!(b);

@@ -60,6 +60,8 @@ pub struct OptimizeReport {
     pub run_id: RunId,
     pub as_of: NaiveDate,
     pub dry_run: bool,
+    /// `GUARDRAILS_UNSAFE_OVERRIDE=true`: each guardrail past its safe bound (`VAR=value (safe a-b)`).
+    pub unsafe_guardrails: Vec<String>,
     pub window: Option<DateWindow>,
     pub stale: Option<String>,
     /// What set the bids: a model (native or endpoint) or the pacing heuristic.
@@ -99,19 +101,80 @@ impl OptimizeReport {
     }
 }
 
-/// The run id's time is the pull time of the newest collector run, read from its report's key.
-async fn newest_pull(store: &dyn ObjectStore, as_of: NaiveDate) -> Option<DateTime<Utc>> {
-    let mut newest = None;
-    for day in [as_of - TimeDelta::days(1), as_of] {
+/// What the freshness check reads of a collector run report (`logs/collector_runs/`).
+#[derive(serde::Deserialize)]
+struct CollectorRun {
+    pulled_at: DateTime<Utc>,
+    #[serde(default)]
+    aborted: Option<String>,
+    /// Reports written before this field existed have none: they count for no campaign.
+    #[serde(default)]
+    collected_campaigns: Vec<CampaignId>,
+}
+
+/// Why the data is too old to act on, or `None` when every campaign about to be judged was collected
+/// successfully within `freshness_hours`: a collector run counts for a campaign only when it was not
+/// aborted and lists the campaign among those it read and saved completely. An aborted run, or one
+/// that collected 0 rows because every call failed, is no evidence at all.
+async fn staleness(
+    store: &dyn ObjectStore,
+    clock: RunClock,
+    freshness_hours: u32,
+    campaigns: &[CampaignId],
+) -> Option<String> {
+    let mut runs = Vec::new();
+    let mut unreadable = 0;
+    for day in [clock.as_of - TimeDelta::days(1), clock.as_of] {
         let Ok(keys) = store.list(&layout::partition(layout::COLLECTOR_RUNS, day)).await else { continue };
-        for k in keys {
-            let name = k.key.rsplit('/').next().unwrap_or("");
-            if let Ok(t) = chrono::NaiveDateTime::parse_from_str(name.get(..16).unwrap_or(""), "%Y%m%dT%H%M%SZ") {
-                newest = newest.max(Some(t.and_utc()));
+        for k in keys.iter().filter(|k| k.key.ends_with(".json")) {
+            match store.get(&k.key).await.ok().flatten().and_then(|b| serde_json::from_slice::<CollectorRun>(&b).ok()) {
+                Some(r) if r.aborted.is_none() => runs.push(r),
+                Some(_) => {}
+                None => unreadable += 1,
             }
         }
     }
-    newest
+    let limit = TimeDelta::hours(freshness_hours as i64);
+    let fresh = |t: DateTime<Utc>| clock.now - t <= limit;
+    let newest_for =
+        |c: &CampaignId| runs.iter().filter(|r| r.collected_campaigns.contains(c)).map(|r| r.pulled_at).max();
+    let note = if unreadable > 0 { format!(" ({unreadable} run report(s) unreadable)") } else { String::new() };
+    if runs.is_empty() {
+        return Some(format!(
+            "no successful collector run since yesterday (logs/collector_runs/){note}: is the collector running, or failing?"
+        ));
+    }
+    let mut missing = Vec::new();
+    let mut old = Vec::new();
+    for c in campaigns {
+        match newest_for(c) {
+            None => missing.push(c.to_string()),
+            Some(t) if !fresh(t) => old.push(format!("{c} (last at {t})")),
+            Some(_) => {}
+        }
+    }
+    if campaigns.is_empty() && !runs.iter().any(|r| fresh(r.pulled_at)) {
+        let newest = runs.iter().map(|r| r.pulled_at).max().expect("not empty");
+        return Some(format!(
+            "the newest successful pull is from {newest}, older than FRESHNESS_HOURS={freshness_hours}"
+        ));
+    }
+    match (missing.is_empty(), old.is_empty()) {
+        (true, true) => None,
+        _ => {
+            let mut why = Vec::new();
+            if !missing.is_empty() {
+                why.push(format!("no successful collection since yesterday of campaign(s) {}", missing.join(", ")));
+            }
+            if !old.is_empty() {
+                why.push(format!(
+                    "the newest successful collection of campaign(s) {} is older than FRESHNESS_HOURS={freshness_hours}",
+                    old.join(", ")
+                ));
+            }
+            Some(format!("{}{note}", why.join("; ")))
+        }
+    }
 }
 
 fn usd(m: &Option<Money>) -> Option<Decimal> {
@@ -130,6 +193,12 @@ fn trailing(days: &[&CampaignDay]) -> Trailing {
 }
 
 impl Optimizer {
+    /// `linkedin-ads undo --run <run>` under this optimizer's settings: `DRY_RUN` (from the
+    /// environment or `--dry-run`) holds every write back, as it does for a run.
+    pub async fn undo(&self, run: &RunId, clock: RunClock) -> Result<crate::undo::UndoReport, String> {
+        crate::undo::undo(self.store.clone(), &self.client, run, clock, self.settings.dry_run).await
+    }
+
     pub async fn run(&self, clock: RunClock) -> OptimizeReport {
         let run_id = RunId::new(clock.now);
         let dry_run = self.settings.dry_run;
@@ -138,6 +207,7 @@ impl Optimizer {
             run_id: run_id.clone(),
             as_of: clock.as_of,
             dry_run,
+            unsafe_guardrails: self.settings.unsafe_guardrails(),
             window: None,
             stale: None,
             bid_model: String::new(),
@@ -165,6 +235,10 @@ impl Optimizer {
             }
         };
 
+        let auth = self.client.auth_events().await;
+        if let Some(e) = &auth.write_back_error {
+            report.failures.push(format!("the refreshed LinkedIn token could not be saved: {e}"));
+        }
         match audit::write(self.store.as_ref(), clock.as_of, &run_id, &report.lines).await {
             Ok(key) => report.audit_key = Some(key),
             Err(e) => report.failures.push(format!("writing the audit log: {e}")),
@@ -195,6 +269,8 @@ impl Optimizer {
             .count("Skipped", c.skipped as f64)
             .count("Failures", (c.failed + report.failures.len()) as f64)
             .count("StaleData", if report.stale.is_some() { 1.0 } else { 0.0 })
+            .count("UnsafeGuardrails", report.unsafe_guardrails.len() as f64)
+            .count("TokenSaveFailures", auth.save_failures as f64)
             .property("DryRun", dry_run);
         self.metrics.emit(&m);
         report
@@ -257,18 +333,6 @@ impl Optimizer {
         let window = DateWindow::last(yesterday, self.settings.window_days);
         report.window = Some(window);
 
-        let stale = match newest_pull(self.store.as_ref(), clock.as_of).await {
-            None => {
-                Some("no collector run since yesterday (logs/collector_runs/): is the collector running?".to_string())
-            }
-            Some(t) if clock.now - t > TimeDelta::hours(self.settings.freshness_hours as i64) => Some(format!(
-                "the newest pull is from {t}, older than FRESHNESS_HOURS={}",
-                self.settings.freshness_hours
-            )),
-            Some(_) => None,
-        };
-        report.stale = stale.clone();
-
         let performance =
             self.performance.load(window).await.map_err(|e| {
                 format!("reading performance ({}): {e}; nothing was changed", self.performance.describe())
@@ -291,6 +355,8 @@ impl Optimizer {
             out
         };
         let ids: Vec<CampaignId> = campaigns.iter().map(|c| c.id).collect();
+        let stale = staleness(self.store.as_ref(), clock, self.settings.freshness_hours, &ids).await;
+        report.stale = stale.clone();
         let creatives = if ids.is_empty() {
             Vec::new()
         } else {

@@ -220,3 +220,156 @@ async fn a_trained_bid_model_in_the_store_sets_the_bids_and_a_broken_one_falls_b
     assert!(report.bid_model.starts_with("heuristic"), "{}", report.bid_model);
     assert!(report.lines.iter().any(|l| l.reason.contains("budget")), "the pacing heuristic decided");
 }
+
+/// Settings as `DRY_RUN=<value>` in the environment gives them, with the eager thresholds.
+fn from_env_dry_run(value: &str) -> optimizer::Settings {
+    let env = linkedin_core::config::Env::from_pairs([("DRY_RUN", value)]);
+    let mut r = linkedin_core::config::Reader::new(&env);
+    let s = optimizer::Settings::read(&mut r);
+    let s = r.finish(|| s).unwrap();
+    optimizer::Settings { dry_run: s.dry_run, ..eager(false) }
+}
+
+#[tokio::test]
+async fn dry_run_from_the_environment_holds_back_optimize_and_undo() {
+    let w = world(4).await;
+    let clock = w.at(4, 0);
+
+    // DRY_RUN=true in the environment: the run decides, nothing reaches the sandbox.
+    let (dry, _) = optimizer(&w, from_env_dry_run("true"));
+    let report = dry.run(clock).await;
+    assert!(report.dry_run && report.counts.paused > 0, "{:?}", report.counts);
+    assert!(writes(&w).is_empty(), "{:?}", writes(&w));
+
+    // A live run applies changes...
+    let (live, _) = optimizer(&w, from_env_dry_run("false"));
+    let applied = live.run(RunClock { now: clock.now + TimeDelta::minutes(1), ..clock }).await;
+    let sent = writes(&w).len();
+    assert!(sent > 0 && applied.succeeded(), "{:?}", applied.failures);
+
+    // ...and `DRY_RUN=true linkedin-ads undo --run` restores nothing: no write request reaches the
+    // sandbox (before, the CLI passed only --dry-run to the undo, and this sent real writes).
+    let undo = dry.undo(&applied.run_id, RunClock { now: clock.now + TimeDelta::minutes(2), ..clock }).await.unwrap();
+    assert!(undo.dry_run && undo.restored > 0, "{undo:?}");
+    assert_eq!(writes(&w).len(), sent, "a dry-run undo sent {:?}", &writes(&w)[sent..]);
+    let requests = w.sb.with(|s| s.log.len());
+    assert!(requests > 0);
+    // The live undo does write.
+    let real = live.undo(&applied.run_id, RunClock { now: clock.now + TimeDelta::minutes(3), ..clock }).await.unwrap();
+    assert!(!real.dry_run && real.restored == undo.restored, "{real:?}");
+    assert_eq!(writes(&w).len(), sent + real.restored);
+}
+
+/// A collector over the world's store whose every call LinkedIn refuses (a wrong fixed token): the
+/// run aborts with 0 rows, and still writes its run report.
+fn refused_collector(w: &common::World) -> collector::Collector {
+    use linkedin_core::linkedin::auth::{TokenProvider, TokenSource};
+    use linkedin_core::linkedin::{LinkedInClient, http_client};
+    let account = w.sb.with(|s| s.scenario.account.id);
+    let config = linkedin_core::config::LinkedInConfig::new(
+        &w.sb.base_url(),
+        linkedin_core::AccountId(account),
+        linkedin_core::config::CredentialsConfig::AccessToken(linkedin_core::Secret::new("revoked")),
+    );
+    let source = TokenSource::Fixed(linkedin_core::Secret::new("revoked"));
+    let tokens = TokenProvider::new(source, &config.oauth_base_url, http_client(), w.sb.clock());
+    collector::Collector {
+        client: LinkedInClient::new(&config, std::sync::Arc::new(tokens), http_client()),
+        campaign_ids: Vec::new(),
+        ..common::collector_like(w)
+    }
+}
+
+#[tokio::test]
+async fn only_a_successful_collection_of_the_judged_campaigns_counts_as_fresh() {
+    // Collected through day 3 00:00: by day 4 08:00 that is 32 h old, past FRESHNESS_HOURS=30.
+    let w = world(3).await;
+    let at = w.start + TimeDelta::days(4) + TimeDelta::hours(7);
+    w.sb.advance_to(at).unwrap();
+    let aborted = refused_collector(&w).run(RunClock { as_of: at.date_naive(), now: at }).await;
+    assert!(aborted.aborted.is_some() && aborted.analytics_rows == 0, "{}", aborted.summary());
+
+    // The aborted run an hour ago used to count as fresh data, and the optimizer acted.
+    let (o, _) = optimizer(&w, eager(false));
+    let report = o.run(w.at(4, 0)).await;
+    let stale = report.stale.expect("stale");
+    assert!(stale.contains("600100") && stale.contains("older than FRESHNESS_HOURS=30"), "{stale}");
+    assert!(writes(&w).is_empty(), "{:?}", writes(&w));
+
+    // A run that was not aborted but collected nothing of the campaign (say every campaign's
+    // analytics failed) is no evidence either.
+    let at = w.start + TimeDelta::days(4) + TimeDelta::hours(8) + TimeDelta::minutes(10);
+    let run = linkedin_core::layout::RunId::new(at);
+    let mut empty = aborted.clone();
+    (empty.aborted, empty.run_id, empty.pulled_at) = (None, run.clone(), at);
+    assert!(empty.collected_campaigns.is_empty());
+    let key = linkedin_core::layout::collector_run_key(at.date_naive(), &run);
+    w.store.put(&key, serde_json::to_vec(&empty).unwrap(), "application/json").await.unwrap();
+    let report = o.run(w.at(4, 20)).await;
+    assert!(report.stale.as_deref().unwrap().contains("600100"), "{:?}", report.stale);
+    assert!(writes(&w).is_empty());
+
+    // A complete collection: fresh, and the optimizer acts.
+    let at = w.start + TimeDelta::days(4) + TimeDelta::hours(8) + TimeDelta::minutes(30);
+    w.sb.advance_to(at).unwrap();
+    assert!(w.collector.run(RunClock { as_of: at.date_naive(), now: at }).await.succeeded());
+    let report = o.run(w.at(4, 40)).await;
+    assert!(report.stale.is_none(), "{:?}", report.stale);
+    assert!(!writes(&w).is_empty());
+}
+
+/// Credentials that need a refresh (an hour left), in a store that refuses every save.
+struct ReadOnlySecret(String);
+
+#[async_trait::async_trait]
+impl linkedin_core::secrets::SecretStore for ReadOnlySecret {
+    async fn get_secret(&self, _: &str) -> Result<String, linkedin_core::secrets::SecretError> {
+        Ok(self.0.clone())
+    }
+    async fn put_secret(&self, name: &str, _: &str) -> Result<(), linkedin_core::secrets::SecretError> {
+        Err(linkedin_core::secrets::SecretError::Backend {
+            name: name.into(),
+            location: "test".into(),
+            message: "AccessDeniedException".into(),
+        })
+    }
+    fn describe(&self) -> String {
+        "test".into()
+    }
+}
+
+#[tokio::test]
+async fn a_refreshed_token_that_cannot_be_saved_fails_the_optimizer_run_with_a_metric() {
+    use linkedin_core::linkedin::auth::{TokenProvider, TokenSource};
+    use linkedin_core::linkedin::{LinkedInClient, http_client};
+    let w = world(4).await;
+    let clock = w.at(4, 0);
+    let (account, oauth) = w.sb.with(|s| (s.scenario.account.id, s.scenario.oauth.clone()));
+    let creds = serde_json::json!({"access_token": oauth.access_token, "expires_at": (clock.now + TimeDelta::hours(1)).to_rfc3339(),
+        "refresh_token": oauth.refresh_token, "client_id": oauth.client_id, "client_secret": oauth.client_secret});
+    let config = linkedin_core::config::LinkedInConfig::new(
+        &w.sb.base_url(),
+        linkedin_core::AccountId(account),
+        linkedin_core::config::CredentialsConfig::AccessToken(linkedin_core::Secret::new("unused")),
+    );
+    let source =
+        TokenSource::Stored { store: std::sync::Arc::new(ReadOnlySecret(creds.to_string())), name: "li".into() };
+    let tokens = TokenProvider::new(source, &config.oauth_base_url, http_client(), w.sb.clock());
+    let client = LinkedInClient::new(&config, std::sync::Arc::new(tokens), http_client());
+    let metrics = linkedin_core::metrics::SharedBuffer::default();
+    let (mut o, _) = optimizer(&w, eager(true));
+    o.client = std::sync::Arc::new(client);
+    o.metrics = std::sync::Arc::new(linkedin_core::metrics::EmfWriter::new(metrics.clone()));
+    let report = o.run(clock).await;
+    assert!(!report.succeeded());
+    assert!(
+        report
+            .failures
+            .iter()
+            .any(|f| f.contains("the refreshed LinkedIn token could not be saved") && f.contains("after 3 attempts")),
+        "{:?}",
+        report.failures
+    );
+    let m: serde_json::Value = serde_json::from_str(metrics.text().trim()).unwrap();
+    assert_eq!(m["TokenSaveFailures"].as_f64(), Some(1.0));
+}

@@ -21,6 +21,12 @@ use crate::secrets::{SecretError, SecretStore};
 
 /// Refresh when less than this is left.
 pub const REFRESH_MARGIN: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+/// After a refresh, no refresh ahead of expiry for this long: so at most one per run (a Lambda run
+/// lasts at most 15 minutes), even when LinkedIn hands out a token with under 24 h of life (before,
+/// such a token was refreshed, and saved, on every call). A 401 still refreshes at once.
+pub const PROACTIVE_REFRESH_INTERVAL: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+/// Attempts at saving a refreshed token before the save counts as failed.
+pub const SAVE_ATTEMPTS: u32 = 3;
 /// Warn when the refresh token expires within this.
 pub const REFRESH_TOKEN_WARNING: chrono::TimeDelta = chrono::TimeDelta::days(30);
 
@@ -36,6 +42,10 @@ pub enum AuthError {
     CannotRefresh(String),
     #[error("the token endpoint {url} refused the refresh (HTTP {status}: {error}). {hint}")]
     RefreshRejected { url: String, status: u16, error: String, hint: String },
+    #[error(
+        "the token endpoint {url} answered HTTP {status}, a redirect to {target}; it is not followed (it would send the refresh token and client secret to another host). Check LINKEDIN_OAUTH_URL: it must be LinkedIn's own (https://www.linkedin.com)"
+    )]
+    RefreshRedirected { url: String, status: u16, target: String },
     #[error("the token endpoint {url} could not be reached: {message}")]
     RefreshNetwork { url: String, message: String },
 }
@@ -163,13 +173,19 @@ pub struct AuthEvents {
     pub refreshes: u32,
     /// Days until the refresh token expires, when known.
     pub refresh_token_days_left: Option<i64>,
-    /// A refreshed token that could not be saved (the run goes on; the next run refreshes again).
+    /// The last error saving a refreshed token, after [`SAVE_ATTEMPTS`] attempts. The run goes on with
+    /// the new token, but the jobs count it as a run failure and emit `TokenSaveFailures`: if LinkedIn
+    /// rotated the refresh token, the stored one may no longer work.
     pub write_back_error: Option<String>,
+    /// Refreshed tokens that could not be saved.
+    pub save_failures: u32,
 }
 
 struct State {
     creds: Option<Credentials>,
     events: AuthEvents,
+    /// When this provider last refreshed (by its clock).
+    last_refresh: Option<DateTime<Utc>>,
 }
 
 /// Hands out bearer tokens and refreshes them. Shared by every call of a run.
@@ -181,15 +197,74 @@ pub struct TokenProvider {
     state: Mutex<State>,
 }
 
-/// LinkedIn's answer to a refresh.
+/// LinkedIn's answer to a refresh. The lifetimes are read leniently ([`token_lifetime`]): by the time
+/// they are read LinkedIn has issued the token (and may have rotated the refresh token), so an odd
+/// number must not lose it.
 #[derive(serde::Deserialize)]
 struct RefreshResponse {
     access_token: String,
-    expires_in: i64,
+    #[serde(default)]
+    expires_in: Value,
     #[serde(default)]
     refresh_token: Option<String>,
     #[serde(default)]
-    refresh_token_expires_in: Option<i64>,
+    refresh_token_expires_in: Value,
+}
+
+/// The longest token lifetime believed: 366 days. LinkedIn documents 60 days for access tokens and
+/// 365 days (from the member's consent) for refresh tokens; an `expires_in` above this (`i64::MAX`
+/// used to overflow the date arithmetic and panic after the token was issued) is clamped to it, a
+/// negative one to 0. A shorter lifetime than the real one only means an earlier refresh or warning.
+pub const MAX_TOKEN_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::days(366);
+
+/// A lifetime in seconds from the token endpoint (a JSON integer, float or numeric string), clamped
+/// to `0..=MAX_TOKEN_LIFETIME`; `None` when absent or not a number. Never panics.
+pub fn token_lifetime(secs: &Value) -> Option<chrono::TimeDelta> {
+    let max = MAX_TOKEN_LIFETIME.num_seconds();
+    let clamp_f = |f: f64| {
+        let s = if f <= 0.0 {
+            0
+        } else if f >= max as f64 {
+            max
+        } else {
+            f as i64
+        };
+        (!f.is_nan()).then_some(s)
+    };
+    let s = match secs {
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => Some(i.clamp(0, max)),
+            (None, Some(_)) => Some(max),
+            (None, None) => n.as_f64().and_then(clamp_f),
+        },
+        Value::String(t) => t.trim().parse::<f64>().ok().and_then(clamp_f),
+        _ => None,
+    }?;
+    Some(chrono::TimeDelta::seconds(s))
+}
+
+/// `now` + `lifetime`, saturating at the end of chrono's range.
+fn after(now: DateTime<Utc>, lifetime: chrono::TimeDelta) -> DateTime<Utc> {
+    now.checked_add_signed(lifetime).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// The credentials after a successful refresh reply. An access token whose lifetime is missing or
+/// unreadable is kept, marked as expiring now (so the next run refreshes it), with a warning.
+fn refreshed(creds: &Credentials, reply: RefreshResponse, now: DateTime<Utc>) -> Credentials {
+    let mut fresh = creds.clone();
+    fresh.access_token = Secret::new(reply.access_token);
+    let lifetime = token_lifetime(&reply.expires_in).unwrap_or_else(|| {
+        tracing::warn!("the token endpoint's expires_in is missing or not a number: the new token is kept and refreshed on the next run");
+        chrono::TimeDelta::zero()
+    });
+    fresh.expires_at = Some(after(now, lifetime));
+    if let Some(rt) = reply.refresh_token.filter(|t| !t.is_empty()) {
+        fresh.refresh_token = Some(Secret::new(rt));
+    }
+    if let Some(l) = token_lifetime(&reply.refresh_token_expires_in) {
+        fresh.refresh_token_expires_at = Some(after(now, l));
+    }
+    fresh
 }
 
 impl TokenProvider {
@@ -200,7 +275,7 @@ impl TokenProvider {
             token_url: format!("{}/oauth/v2/accessToken", oauth_base.trim_end_matches('/')),
             http,
             clock,
-            state: Mutex::new(State { creds: None, events: AuthEvents::default() }),
+            state: Mutex::new(State { creds: None, events: AuthEvents::default(), last_refresh: None }),
         }
     }
 
@@ -209,7 +284,7 @@ impl TokenProvider {
     }
 
     /// A token good for at least the next calls: loads the credentials on first use and refreshes
-    /// them when fewer than 24 hours remain.
+    /// them when fewer than 24 hours remain, at most once per [`PROACTIVE_REFRESH_INTERVAL`].
     pub async fn bearer(&self) -> Result<Secret, AuthError> {
         let mut st = self.state.lock().await;
         if st.creds.is_none() {
@@ -220,7 +295,11 @@ impl TokenProvider {
         }
         let creds = st.creds.as_ref().expect("loaded above");
         let now = (self.clock)();
+        let refreshed_lately = st.last_refresh.is_some_and(|t| now - t < PROACTIVE_REFRESH_INTERVAL);
         match creds.expires_at {
+            Some(exp) if exp - now < REFRESH_MARGIN && creds.can_refresh() && refreshed_lately => {
+                tracing::debug!(expires_at = %exp, "access token expires within 24 h but was just refreshed: using it");
+            }
             Some(exp) if exp - now < REFRESH_MARGIN && creds.can_refresh() => {
                 tracing::info!(expires_at = %exp, "access token expires within 24 h: refreshing");
                 self.refresh(&mut st).await?;
@@ -286,24 +365,32 @@ impl TokenProvider {
         );
         let reply = self.post_token_request(body).await?;
         let now = (self.clock)();
-        let mut fresh = creds.clone();
-        fresh.access_token = Secret::new(reply.access_token);
-        fresh.expires_at = Some(now + chrono::TimeDelta::seconds(reply.expires_in));
-        if let Some(rt) = reply.refresh_token.filter(|t| !t.is_empty()) {
-            fresh.refresh_token = Some(Secret::new(rt));
-        }
-        if let Some(secs) = reply.refresh_token_expires_in {
-            fresh.refresh_token_expires_at = Some(now + chrono::TimeDelta::seconds(secs));
-        }
+        let fresh = refreshed(creds, reply, now);
         st.events.refreshes += 1;
+        st.last_refresh = Some(now);
         st.events.refresh_token_days_left = fresh.refresh_token_expires_at.map(|t| (t - now).num_days());
         tracing::info!(expires_at = ?fresh.expires_at, "access token refreshed");
-        if let TokenSource::Stored { store, name } = &self.source
-            && let Err(e) = store.put_secret(name, &fresh.to_json()).await
-        {
-            tracing::error!(error = %e, secret = %name, "refreshed token could not be written back; the next run will refresh again");
-            st.events.write_back_error = Some(e.to_string());
+        if let TokenSource::Stored { store, name } = &self.source {
+            let json = fresh.to_json();
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                match store.put_secret(name, &json).await {
+                    Ok(()) => break,
+                    Err(e) if attempt < SAVE_ATTEMPTS => {
+                        tracing::warn!(error = %e, secret = %name, attempt, "saving the refreshed token failed; retrying");
+                        tokio::time::sleep(Duration::from_millis(100 * 4u64.pow(attempt - 1))).await;
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, secret = %name, attempts = attempt, "the refreshed token could not be saved: this run uses it, but the secret may hold a refresh token LinkedIn no longer accepts");
+                        st.events.write_back_error = Some(format!("{e} (after {attempt} attempts)"));
+                        st.events.save_failures += 1;
+                        break;
+                    }
+                }
+            }
         }
+        // Kept for the rest of the run whether or not it was saved.
         st.creds = Some(fresh);
         Ok(())
     }
@@ -329,6 +416,13 @@ impl TokenProvider {
                     continue;
                 }
             };
+            if let Some(target) = super::client::redirect_target(&resp) {
+                return Err(AuthError::RefreshRedirected {
+                    url: self.token_url.clone(),
+                    status: resp.status().as_u16(),
+                    target,
+                });
+            }
             let status = resp.status().as_u16();
             let bytes = resp.bytes().await.unwrap_or_default();
             if (200..300).contains(&status) {
@@ -430,12 +524,109 @@ mod tests {
         assert_eq!(c.expires_at.unwrap().timestamp(), 1_800_000_000);
     }
 
+    fn creds() -> Credentials {
+        Credentials::parse(
+            "li",
+            r#"{"access_token":"AT","expires_at":"2026-12-01T00:00:00Z","refresh_token":"RT","client_id":"c","client_secret":"s"}"#,
+        )
+        .unwrap()
+    }
+
+    fn reply(body: &str) -> RefreshResponse {
+        serde_json::from_str(body).unwrap()
+    }
+
+    #[test]
+    fn absurd_lifetimes_are_clamped_not_a_panic() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+        // i64::MAX used to panic in `TimeDelta::seconds` after LinkedIn had issued the token.
+        let f = refreshed(
+            &creds(),
+            reply(r#"{"access_token":"NEW","expires_in":9223372036854775807,"refresh_token_expires_in":-5}"#),
+            now,
+        );
+        assert_eq!(f.access_token.expose(), "NEW");
+        assert_eq!(f.expires_at, Some(now + MAX_TOKEN_LIFETIME));
+        assert_eq!(f.refresh_token_expires_at, Some(now));
+        let f = refreshed(&creds(), reply(r#"{"access_token":"N2","expires_in":1e300}"#), now);
+        assert_eq!(f.expires_at, Some(now + MAX_TOKEN_LIFETIME));
+        let f = refreshed(&creds(), reply(r#"{"access_token":"N3","expires_in":18446744073709551615}"#), now);
+        assert_eq!(f.expires_at, Some(now + MAX_TOKEN_LIFETIME));
+        let f = refreshed(&creds(), reply(r#"{"access_token":"N4","expires_in":"5184000"}"#), now);
+        assert_eq!(f.expires_at, Some(now + chrono::TimeDelta::days(60)));
+        // No usable lifetime: the token is kept, due for a refresh.
+        let f = refreshed(&creds(), reply(r#"{"access_token":"N5","expires_in":null}"#), now);
+        assert_eq!((f.access_token.expose(), f.expires_at), ("N5", Some(now)));
+        assert_eq!(f.refresh_token_expires_at, None, "unchanged when the reply has none");
+    }
+
+    /// Property: any JSON value as a lifetime, at any "now" chrono can hold, gives a time within
+    /// `now..=now + MAX_TOKEN_LIFETIME` (or the end of time), never a panic.
+    #[test]
+    fn arbitrary_lifetimes_never_panic() {
+        let mut rng = fastrand::Rng::with_seed(6);
+        let min = DateTime::<Utc>::MIN_UTC.timestamp();
+        let max = DateTime::<Utc>::MAX_UTC.timestamp();
+        for i in 0..200_000 {
+            let v = match i % 6 {
+                0 => Value::from(rng.i64(..)),
+                1 => Value::from(rng.u64(..)),
+                2 => {
+                    serde_json::Number::from_f64(f64::from_bits(rng.u64(..))).map(Value::Number).unwrap_or(Value::Null)
+                }
+                3 => Value::String(format!("{:e}", f64::from_bits(rng.u64(..)))),
+                4 => Value::String((0..rng.usize(0..12)).map(|_| rng.char(..)).collect()),
+                _ => [Value::Null, Value::Bool(true), serde_json::json!([1]), serde_json::json!({"a": 1})]
+                    [rng.usize(0..4)]
+                .clone(),
+            };
+            if let Some(l) = token_lifetime(&v) {
+                assert!(l >= chrono::TimeDelta::zero() && l <= MAX_TOKEN_LIFETIME, "{v} gave {l}");
+            }
+            let now = Utc.timestamp_opt(rng.i64(min..=max), 0).unwrap();
+            let body = serde_json::json!({"access_token": "T", "expires_in": v, "refresh_token_expires_in": v});
+            let f = refreshed(&creds(), serde_json::from_value(body).unwrap(), now);
+            let exp = f.expires_at.unwrap();
+            assert!(exp >= now && (exp - now <= MAX_TOKEN_LIFETIME || exp == DateTime::<Utc>::MAX_UTC), "{v}");
+        }
+    }
+
+    /// Property: any text as the credentials secret parses or fails with an error, never panics.
+    #[test]
+    fn arbitrary_credentials_never_panic() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        let keys = ["access_token", "expires_at", "refresh_token", "refresh_token_expires_at", "client_id", "x"];
+        for i in 0..50_000 {
+            let text = if i % 2 == 0 {
+                let mut m = Map::new();
+                for k in keys {
+                    let v = match rng.u8(0..7) {
+                        0 => Value::from(rng.i64(..)),
+                        1 => Value::from(rng.u64(..)),
+                        2 => Value::String(format!("{}", rng.i64(..))),
+                        3 => Value::String((0..rng.usize(0..30)).map(|_| rng.char(..)).collect()),
+                        4 => Value::from(f64::from_bits(rng.u64(..))),
+                        5 => Value::String("+262143-12-31T23:59:59Z".into()),
+                        _ => Value::Null,
+                    };
+                    m.insert(k.to_string(), v);
+                }
+                Value::Object(m).to_string()
+            } else {
+                String::from_utf8_lossy(&(0..rng.usize(0..64)).map(|_| rng.u8(..)).collect::<Vec<_>>()).into()
+            };
+            if let Ok(c) = Credentials::parse("li", &text) {
+                let _ = Credentials::parse("li", &c.to_json());
+            }
+        }
+    }
+
     #[tokio::test]
     async fn a_fixed_token_is_used_as_is_and_cannot_be_refreshed() {
         let p = TokenProvider::new(
             TokenSource::Fixed(Secret::new("T")),
             "http://127.0.0.1:1",
-            reqwest::Client::new(),
+            crate::linkedin::http_client(),
             system_clock(),
         );
         let t = p.bearer().await.unwrap();

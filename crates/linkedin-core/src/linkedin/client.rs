@@ -101,14 +101,39 @@ pub struct LinkedInClient {
     inner: Arc<Inner>,
 }
 
-/// The shared HTTP client: TLS, timeouts, user agent.
+/// The shared HTTP client: TLS, timeouts, user agent, and no redirects. Every client of the project
+/// (LinkedIn API, OAuth token endpoint, Anthropic) is built on it: a redirect would re-send the
+/// bearer token, the refresh token and client secret, or the API key to wherever the `Location` points,
+/// so a 3xx comes back as an answer and each client turns it into an error naming that host
+/// ([`redirect_target`]).
 pub fn http_client() -> reqwest::Client {
     reqwest::Client::builder()
         .user_agent(concat!("linkedin-ads-optimizer/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(120))
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("TLS backend initialises")
+}
+
+/// For a 3xx answer: where it pointed, as `host[:port]` (the `Location` resolved against the request's
+/// URL; never its path or query), or a note when it had none. `None` for any other status.
+pub fn redirect_target(resp: &reqwest::Response) -> Option<String> {
+    if !resp.status().is_redirection() {
+        return None;
+    }
+    let location = resp.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok());
+    Some(match location {
+        None => "(no Location header)".to_string(),
+        Some(loc) => match resp.url().join(loc.trim()) {
+            Ok(u) => match (u.host_str(), u.port()) {
+                (Some(h), Some(p)) => format!("{h}:{p}"),
+                (Some(h), None) => h.to_string(),
+                (None, _) => "(a Location without a host)".to_string(),
+            },
+            Err(_) => "(an unreadable Location)".to_string(),
+        },
+    })
 }
 
 impl LinkedInClient {
@@ -222,6 +247,9 @@ impl LinkedInClient {
                     (RetryCause::Network, None, Failure::Network(message))
                 }
                 Ok(resp) => {
+                    if let Some(target) = redirect_target(&resp) {
+                        return Err(ApiError::Redirected { endpoint: label, status: resp.status().as_u16(), target });
+                    }
                     let status = resp.status();
                     let headers = resp.headers().clone();
                     let body = resp.bytes().await.unwrap_or_default();

@@ -99,6 +99,11 @@ pub enum ApiError {
     #[error("LinkedIn authentication failed: {0}")]
     Auth(#[from] AuthError),
 
+    #[error(
+        "{endpoint}: LinkedIn answered HTTP {status}, a redirect to {target}; redirects are never followed (they would carry the access token to another host). Check LINKEDIN_API_BASE_URL: it must be the API's own address (https://api.linkedin.com)"
+    )]
+    Redirected { endpoint: String, status: u16, target: String },
+
     #[error("not calling LinkedIn: an earlier call in this run failed for good ({0})")]
     CircuitOpen(String),
 }
@@ -111,6 +116,7 @@ impl ApiError {
             ApiError::DailyLimit { .. }
                 | ApiError::Unauthorized { .. }
                 | ApiError::VersionSunset { .. }
+                | ApiError::Redirected { .. }
                 | ApiError::Auth(_)
                 | ApiError::CircuitOpen(_)
         )
@@ -120,7 +126,9 @@ impl ApiError {
     pub fn status(&self) -> Option<u16> {
         match self {
             ApiError::DailyLimit { .. } | ApiError::Throttled { .. } => Some(429),
-            ApiError::ServerError { status, .. } | ApiError::Rejected { status, .. } => Some(*status),
+            ApiError::ServerError { status, .. }
+            | ApiError::Rejected { status, .. }
+            | ApiError::Redirected { status, .. } => Some(*status),
             ApiError::Unauthorized { .. } => Some(401),
             ApiError::VersionSunset { .. } => Some(426),
             _ => None,

@@ -14,7 +14,7 @@ mod paging;
 pub mod posts;
 pub mod retry;
 
-pub use client::{ClientStats, LinkedInClient, http_client};
+pub use client::{ClientStats, LinkedInClient, http_client, redirect_target};
 pub use error::ApiError;
 
 /// The `LinkedIn-Version` sent unless `LINKEDIN_API_VERSION` says otherwise. LinkedIn supports a

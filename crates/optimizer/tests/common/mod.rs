@@ -94,6 +94,18 @@ pub async fn world_in(days: i64, store: Arc<dyn ObjectStore>) -> World {
     w
 }
 
+/// A collector like the world's (same client, store and settings), to vary a field.
+pub fn collector_like(w: &World) -> Collector {
+    Collector {
+        client: w.collector.client.clone(),
+        store: w.store.clone(),
+        metrics: w.collector.metrics.clone(),
+        campaign_ids: w.collector.campaign_ids.clone(),
+        lookback_days: w.collector.lookback_days,
+        analytics_metrics: w.collector.analytics_metrics.clone(),
+    }
+}
+
 /// Settings under which the smoke data certainly calls for a pause and a bid change.
 pub fn eager(dry_run: bool) -> Settings {
     let mut s = Settings { dry_run, ..Settings::default() };
