@@ -155,3 +155,28 @@ async fn the_copy_generator_queues_five_valid_scored_variations_on_mondays() {
         id.0
     );
 }
+
+/// The policies bench in small: the default policy on 10 generated markets (seeds 101-110, kept apart
+/// from the bench's 1-100 and the tuning seeds), 30 days each. It asserts the floor this version
+/// reaches with a margin (README, "Policies compared"), so a change that makes decisions worse
+/// fails here; the targets are higher and are measured by the bench.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_policy_holds_its_floor_on_ten_generated_markets() {
+    use demo::markets::{Contender, run_market, summarise};
+    use linkedin_core::decisions::Policy;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = optimizer::Settings::default();
+    assert_eq!(settings.params.policy, Policy::Conversions, "the default policy");
+    let mut scores = Vec::new();
+    for seed in 101..=110 {
+        let [system, none, oracle] = run_market(seed, Policy::Conversions, &settings, 30, dir.path()).await.unwrap();
+        scores.extend([system, none, oracle]);
+    }
+    let mine = summarise(Contender::Policy(Policy::Conversions), &scores);
+    let none = summarise(Contender::NoOptimization, &scores);
+    assert_eq!(mine.markets, 10);
+    assert!(mine.per_dollar.mean >= 0.78, "conversions per dollar vs the oracle: {mine:?}");
+    assert!(mine.conversions.mean >= 0.68, "conversions vs the oracle: {mine:?}");
+    assert!(mine.conversions.mean > none.conversions.mean, "better than doing nothing: {mine:?} vs {none:?}");
+    assert!(mine.wrong_pause_rate <= 0.05, "wrong pauses: {mine:?}");
+}

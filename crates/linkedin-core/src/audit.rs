@@ -137,21 +137,24 @@ pub async fn latest_changes(
     days: u32,
 ) -> Result<BTreeMap<Entity, AuditLine>, StoreError> {
     let mut out: BTreeMap<Entity, AuditLine> = BTreeMap::new();
-    for back in 0..=days as i64 {
-        let day = as_of - TimeDelta::days(back);
-        for meta in store.list(&layout::partition(ACTIONS_PREFIX, day)).await? {
-            let Some(bytes) = store.get(&meta.key).await? else { continue };
-            let (lines, errors) = parse_ndjson::<AuditLine>(&bytes);
-            for e in errors {
-                tracing::warn!(key = %meta.key, line = e.line, "unreadable audit line skipped: {}", e.message);
-            }
-            // A publish adds a creative and changes no state a cooldown guards.
-            for l in lines.into_iter().filter(|l| l.outcome == Outcome::Applied && l.action != Action::Publish) {
-                match out.get(&l.entity) {
-                    Some(seen) if (seen.as_of, seen.at) >= (l.as_of, l.at) => {}
-                    _ => {
-                        out.insert(l.entity, l);
-                    }
+    let from = as_of - TimeDelta::days(days as i64);
+    // Every partition from `from` on, not just up to `as_of`: a run for a past day (`--as-of`) must
+    // see the changes logged after that day too, or it would act on entities changed since.
+    for meta in store.list(&format!("{ACTIONS_PREFIX}/")).await? {
+        if layout::partition_date(&meta.key).is_none_or(|d| d < from) {
+            continue;
+        }
+        let Some(bytes) = store.get(&meta.key).await? else { continue };
+        let (lines, errors) = parse_ndjson::<AuditLine>(&bytes);
+        for e in errors {
+            tracing::warn!(key = %meta.key, line = e.line, "unreadable audit line skipped: {}", e.message);
+        }
+        // A publish adds a creative and changes no state a cooldown guards.
+        for l in lines.into_iter().filter(|l| l.outcome == Outcome::Applied && l.action != Action::Publish) {
+            match out.get(&l.entity) {
+                Some(seen) if (seen.as_of, seen.at) >= (l.as_of, l.at) => {}
+                _ => {
+                    out.insert(l.entity, l);
                 }
             }
         }
@@ -159,23 +162,85 @@ pub async fn latest_changes(
     Ok(out)
 }
 
-/// The lines of one run, found from its id (the id starts with the run's UTC time, so its day).
+/// The lines of one run, found from its id. The log sits under its run's as-of day, which a run for
+/// a past day (`--as-of`, the Lambda's `detail.as_of`) sets far from the id's wall-clock day: the id's
+/// day and the days either side are tried first, then every partition is searched for the run's file.
 pub async fn read_run(store: &dyn ObjectStore, run: &RunId) -> Result<Vec<AuditLine>, String> {
     let day = NaiveDate::parse_from_str(run.0.get(..8).unwrap_or(""), "%Y%m%d").map_err(|_| {
         format!(
             "'{run}' is not a run id: expected e.g. 20261123T080000Z-3f9a1c (see the report or logs/optimizer_actions/)"
         )
     })?;
-    // A run near midnight may have logged under its as-of day rather than its wall-clock day.
-    for d in [day, day - TimeDelta::days(1), day + TimeDelta::days(1)] {
-        let key = actions_key(d, run);
-        if let Some(bytes) = store.get(&key).await.map_err(|e| e.to_string())? {
-            let (lines, errors) = parse_ndjson::<AuditLine>(&bytes);
-            if let Some(e) = errors.first() {
-                return Err(format!("{key} line {}: {}; fix or remove the line, then undo again", e.line, e.message));
+    let mut keys: Vec<String> =
+        [day, day - TimeDelta::days(1), day + TimeDelta::days(1)].iter().map(|d| actions_key(*d, run)).collect();
+    let file = format!("/{run}.jsonl");
+    for attempt in 0..2 {
+        for key in &keys {
+            if let Some(bytes) = store.get(key).await.map_err(|e| e.to_string())? {
+                let (lines, errors) = parse_ndjson::<AuditLine>(&bytes);
+                if let Some(e) = errors.first() {
+                    return Err(format!(
+                        "{key} line {}: {}; fix or remove the line, then undo again",
+                        e.line, e.message
+                    ));
+                }
+                return Ok(lines);
             }
-            return Ok(lines);
+        }
+        if attempt == 0 {
+            let listed = store.list(&format!("{ACTIONS_PREFIX}/")).await.map_err(|e| e.to_string())?;
+            keys = listed.into_iter().map(|m| m.key).filter(|k| k.ends_with(&file)).collect();
         }
     }
-    Err(format!("no audit log for run {run} under {ACTIONS_PREFIX}/dt={day}/ (or the day either side)"))
+    Err(format!("no audit log for run {run} under {ACTIONS_PREFIX}/ (looked in every dt= partition)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{CampaignId, CreativeId};
+    use crate::store::LocalStore;
+
+    fn pause(run: &RunId, as_of: &str, at: &str, creative: u64) -> AuditLine {
+        AuditLine {
+            run_id: run.clone(),
+            as_of: as_of.parse().unwrap(),
+            at: at.parse().unwrap(),
+            dry_run: false,
+            entity: Entity::Creative { id: CreativeId(creative), campaign: CampaignId(1) },
+            action: Action::Pause,
+            outcome: Outcome::Applied,
+            reason: "test".into(),
+            skipped_because: None,
+            stats: None,
+            before: EntityState { status: Some("ACTIVE".into()), ..EntityState::default() },
+            after: EntityState { status: Some("PAUSED".into()), ..EntityState::default() },
+            error: None,
+            params: None,
+            undo_of: None,
+            published: None,
+        }
+    }
+
+    /// Runs for past days (`--as-of`) with the wall clock months later: their logs are found, and a
+    /// past-day run sees what was logged after its day.
+    #[tokio::test]
+    async fn logs_are_found_however_far_as_of_is_from_the_wall_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path());
+        let now: DateTime<Utc> = "2026-12-03T14:00:00Z".parse().unwrap();
+        let run = RunId::new(now);
+        write(&store, "2026-10-01".parse().unwrap(), &run, &[pause(&run, "2026-10-01", "2026-12-03T14:00:00Z", 7)])
+            .await
+            .unwrap();
+        let lines = read_run(&store, &run).await.unwrap();
+        assert_eq!(lines.len(), 1, "found under dt=2026-10-01 for a run id of 2026-12-03");
+        let missing = RunId("20261203T140000Z-000000".into());
+        assert!(read_run(&store, &missing).await.unwrap_err().contains("looked in every dt= partition"));
+        // A run for 2026-09-29 with a 3-day horizon sees the pause logged for 2026-10-01 (later).
+        let latest = latest_changes(&store, "2026-09-29".parse().unwrap(), 3).await.unwrap();
+        assert!(latest.contains_key(&Entity::Creative { id: CreativeId(7), campaign: CampaignId(1) }), "{latest:?}");
+        // And one whose horizon starts after it does not.
+        assert!(latest_changes(&store, "2026-10-10".parse().unwrap(), 3).await.unwrap().is_empty());
+    }
 }

@@ -404,6 +404,9 @@ impl Optimizer {
                 .map(|c| CreativeEvidence {
                     id: c.id,
                     active: c.intended_status == CreativeStatus::Active,
+                    serving: c.intended_status == CreativeStatus::Active
+                        && c.is_serving != Some(false)
+                        && c.review.as_ref().is_none_or(|r| r.status.as_deref().is_none_or(|s| s == "APPROVED")),
                     totals: perf.get(&c.id).copied().unwrap_or_default(),
                     last_changed: history.get(&Entity::Creative { id: c.id, campaign: campaign.id }).copied(),
                     pause_review: reviews.get(&c.id).cloned(),

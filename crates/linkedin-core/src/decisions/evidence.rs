@@ -16,6 +16,9 @@ pub struct CreativeEvidence {
     pub id: CreativeId,
     /// ACTIVE on LinkedIn now.
     pub active: bool,
+    /// ACTIVE, approved by LinkedIn's review and not held: it delivers. The last-creative guard
+    /// counts these, not merely ACTIVE ones (a rejected or held creative serves nothing).
+    pub serving: bool,
     /// Performance over the window (zero when it did not serve).
     pub totals: Totals,
     /// The last day the optimizer changed it, from the audit log.

@@ -15,8 +15,10 @@
 use serde::{Deserialize, Serialize};
 
 /// The prior cumulative completeness by age in days (0: pulled on the day itself): 55 % the same day,
-/// then 20, 10, 6, 4, 3, 2 %, LinkedIn's documented pattern of most conversions within a day or two
-/// and the rest over the week (docs/linkedin-api-behaviour.md).
+/// then 20, 10, 6, 4, 3, 2 %. An assumption, not a LinkedIn figure: LinkedIn publishes no arrival
+/// curve, only that past days are restated and that conversion windows run to 30 days post-click
+/// (docs/linkedin-api-behaviour.md). It is the sandbox's default lag, most conversions within a day or
+/// two and the rest over the week, which is the pattern connectors' 7-day look-backs assume.
 pub const PRIOR: [f64; 7] = [0.55, 0.75, 0.85, 0.91, 0.95, 0.98, 1.0];
 
 /// Conversions (at the final pull) an estimate needs, else the prior is used.

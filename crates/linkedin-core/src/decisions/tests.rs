@@ -13,6 +13,7 @@ fn creative(id: u64, impressions: u64, clicks: u64) -> CreativeEvidence {
     CreativeEvidence {
         id: CreativeId(id),
         active: true,
+        serving: true,
         totals: totals(impressions, clicks, clicks as f64 * 4.0),
         last_changed: None,
         pause_review: None,
@@ -141,6 +142,7 @@ fn cooldown_and_stale_data_hold_writes_back() {
 fn paused(id: u64, impressions: u64, clicks: u64) -> CreativeEvidence {
     CreativeEvidence {
         active: false,
+        serving: false,
         last_changed: Some(day("2026-11-14")),
         pause_review: Some(PauseReview {
             paused_on: day("2026-11-14"),
@@ -543,4 +545,16 @@ fn lag_adjusted_conversions_do_not_over_react_to_the_latest_days() {
     let naive = of(&decide(&complete, &conversions()), 1).stats.unwrap().cvr_posterior.unwrap().mean();
     assert!(naive < cvr - 0.003, "{naive} vs {cvr}");
     assert!(ds.iter().all(|d| d.action != Action::Pause), "equal creatives: no pause on a lagging day");
+}
+
+#[test]
+fn the_last_serving_creative_is_never_paused_even_beside_an_active_rejected_one() {
+    // Creative 2 is ACTIVE but rejected by review: it serves nothing. Creative 1 is the weaker on
+    // paper (its rival's numbers are from before the rejection), yet it is the only one delivering.
+    let mut rejected = creative(2, 50_000, 400);
+    rejected.serving = false;
+    let ds = run(vec![campaign(vec![creative(1, 50_000, 150), rejected])], &bayesian());
+    let d = of(&ds, 1);
+    assert_eq!(d.action, Action::Pause, "the policy would pause it: {d:?}");
+    assert!(d.skipped.as_deref().unwrap().contains("last serving"), "{d:?}");
 }
