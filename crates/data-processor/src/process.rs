@@ -2,12 +2,16 @@
 
 use std::sync::Arc;
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use linkedin_core::RunClock;
+use linkedin_core::decisions::LagSums;
+use linkedin_core::decisions::lag::Restatement;
 use linkedin_core::layout::{self, RunId};
 use linkedin_core::metrics::{MetricSet, MetricsSink};
 use linkedin_core::raw::{AnalyticsRecord, LatestPulls, parse_ndjson};
 use linkedin_core::store::ObjectStore;
+use linkedin_core::{CreativeId, RunClock};
 use serde::Serialize;
 
 use crate::creative_daily;
@@ -27,6 +31,9 @@ pub struct DayResult {
     pub rejected: usize,
     pub rows_written: usize,
     pub key: Option<String>,
+    /// Creative-days of this day seen at every pull age up to the final one, summed into
+    /// `processed/conversion_lag/` (none until the day is `window_days - 1` days old).
+    pub lag_creative_days: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -86,7 +93,7 @@ impl Processor {
         };
         let start = clock.as_of - TimeDelta::days(self.window_days as i64);
         for day in start.iter_days().take_while(|d| *d <= clock.as_of) {
-            match self.day(day, &mut report.problems).await {
+            match self.day(day, clock.as_of, &mut report.problems).await {
                 Ok(result) => report.days.push(result),
                 Err(e) => report.failures.push(format!("{day}: {e}")),
             }
@@ -128,11 +135,14 @@ impl Processor {
         report
     }
 
-    async fn day(&self, day: NaiveDate, problems: &mut Vec<String>) -> Result<DayResult, String> {
+    async fn day(&self, day: NaiveDate, as_of: NaiveDate, problems: &mut Vec<String>) -> Result<DayResult, String> {
         let mut result = DayResult { date: Some(day), ..DayResult::default() };
         let prefix = layout::partition(layout::RAW_ANALYTICS, day);
         let objects = self.store.list(&prefix).await.map_err(|e| e.to_string())?;
         let mut latest = LatestPulls::default();
+        // Per creative, the newest pull at each age (days between the day and the pull): how the
+        // day's conversions arrived, for the account's lag curve.
+        let mut by_age: BTreeMap<CreativeId, BTreeMap<i64, (DateTime<Utc>, f64)>> = BTreeMap::new();
         for meta in objects {
             let bytes = match self.store.get(&meta.key).await {
                 Ok(Some(b)) => b,
@@ -150,6 +160,11 @@ impl Processor {
                 if r.date != day {
                     problems.push(format!("{}: a row for {} in the {day} partition; skipped", meta.key, r.date));
                     continue;
+                }
+                let age = (r.pulled_at.date_naive() - day).num_days();
+                let slot = by_age.entry(r.creative_id).or_default().entry(age).or_insert((r.pulled_at, r.conversions));
+                if r.pulled_at > slot.0 {
+                    *slot = (r.pulled_at, r.conversions);
                 }
                 latest.offer(r);
             }
@@ -172,6 +187,21 @@ impl Processor {
         self.store.put(&key, bytes, "application/vnd.apache.parquet").await.map_err(|e| e.to_string())?;
         result.rows_written = accepted.len();
         result.key = Some(key);
+        // The final age is the oldest the collector re-pulls; a day past it has all its pulls.
+        let final_age = self.window_days.saturating_sub(1) as usize;
+        if (as_of - day).num_days() > final_age as i64 && final_age > 0 {
+            let restatements: Vec<Restatement> = by_age
+                .values()
+                .map(|ages| Restatement { by_age: (0..=final_age as i64).map(|a| ages.get(&a).map(|v| v.1)).collect() })
+                .collect();
+            let sums = LagSums::of(&restatements, final_age);
+            if sums.creative_days > 0 {
+                let key = format!("{}lag.json", layout::partition(layout::CONVERSION_LAG, day));
+                let body = serde_json::to_vec(&sums).map_err(|e| e.to_string())?;
+                self.store.put(&key, body, "application/json").await.map_err(|e| e.to_string())?;
+                result.lag_creative_days = sums.creative_days;
+            }
+        }
         Ok(result)
     }
 }

@@ -180,3 +180,36 @@ async fn the_default_policy_holds_its_floor_on_ten_generated_markets() {
     assert!(mine.conversions.mean > none.conversions.mean, "better than doing nothing: {mine:?} vs {none:?}");
     assert!(mine.wrong_pause_rate <= 0.05, "wrong pauses: {mine:?}");
 }
+
+/// The account's reporting lag, estimated from its own restatements (the data processor's
+/// `processed/conversion_lag/`), equals the sandbox's known lag, and the optimizer uses it.
+#[tokio::test]
+async fn the_lag_estimated_from_restatements_is_the_sandboxs() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = DemoOptions { days: Some(21), publish_copy: false, ..options(dir.path(), None) };
+    let report = demo::run(&opts).await.unwrap();
+    assert!(report.failed_runs.is_empty(), "{:?}", report.failed_runs);
+    let mut sums = linkedin_core::decisions::LagSums::default();
+    let lag_dir = dir.path().join("processed/conversion_lag");
+    for entry in std::fs::read_dir(&lag_dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path().join("lag.json")).unwrap();
+        sums.add(&serde_json::from_slice(&bytes).unwrap());
+    }
+    let curve = sums.curve().expect("enough restated conversions in three weeks");
+    let truth = sandbox::Scenario::load("smoke").unwrap().market.conversion_lag;
+    let mut cumulative = 0.0;
+    for (age, share) in truth.iter().enumerate() {
+        cumulative += share;
+        // Age 0 is the same-day pull, made before the day's last clicks: it sees less than lag[0].
+        if age >= 1 {
+            let q = curve.completeness(age as i64);
+            assert!((q - cumulative).abs() < 0.08, "age {age}: estimated {q:.3}, true {cumulative:.3} ({sums:?})");
+        }
+    }
+    let text = std::fs::read_dir(dir.path().join("reports/optimizer")).unwrap().count();
+    assert!(text > 0);
+    let last =
+        std::fs::read_dir(dir.path().join("reports/optimizer")).unwrap().map(|e| e.unwrap().path()).max().unwrap();
+    let body = std::fs::read_to_string(std::fs::read_dir(&last).unwrap().next().unwrap().unwrap().path()).unwrap();
+    assert!(body.contains("Conversion lag") && body.contains("estimated from"), "{body}");
+}

@@ -11,6 +11,8 @@ pub const RAW_ANALYTICS: &str = "raw/analytics";
 pub const RAW_CAMPAIGNS: &str = "raw/campaigns";
 pub const RAW_CREATIVES: &str = "raw/creatives";
 pub const COLLECTOR_RUNS: &str = "logs/collector_runs";
+/// Per metric day, conversions by pull age (`decisions::LagSums`): the account's reporting lag.
+pub const CONVERSION_LAG: &str = "processed/conversion_lag";
 
 /// `<prefix>/dt=YYYY-MM-DD/`.
 pub fn partition(prefix: &str, dt: NaiveDate) -> String {

@@ -75,6 +75,13 @@ pub fn text(report: &OptimizeReport, decisions: &[Decision], settings: &Settings
         }
     }
     let _ = writeln!(b, "Policy: {policy}. Bids: {}.", report.bid_model);
+    if !report.conversion_lag.is_empty() {
+        let _ = writeln!(
+            b,
+            "Conversion lag (share of a day's conversions reported by its age): {}.",
+            report.conversion_lag
+        );
+    }
     if let Some(s) = &report.stale {
         let _ = writeln!(b, "\nNO CHANGES MADE: {s}");
     }

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use linkedin_core::bid_features::{BidContext, TRAILING_DAYS, Trailing};
+use linkedin_core::decisions::lag::LagSource;
 use linkedin_core::decisions::{
     self, Action, BidPredictions, CampaignEvidence, CreativeEvidence, DayEvidence, Decision, Entity, Evidence, Goal,
-    HISTORY_DAYS, LagCurve, PauseReview,
+    HISTORY_DAYS, LagCurve, LagSums, PauseReview,
 };
 use linkedin_core::layout::{self, RunId};
 use linkedin_core::linkedin::LinkedInClient;
@@ -66,6 +67,8 @@ pub struct OptimizeReport {
     pub stale: Option<String>,
     /// What set the bids: a model (native or endpoint) or the pacing heuristic.
     pub bid_model: String,
+    /// Where the conversion lag curve came from: the account's restatements or the prior.
+    pub conversion_lag: String,
     pub counts: Counts,
     pub spend_usd: Decimal,
     pub impressions: u64,
@@ -211,6 +214,7 @@ impl Optimizer {
             window: None,
             stale: None,
             bid_model: String::new(),
+            conversion_lag: String::new(),
             counts: Counts::default(),
             spend_usd: Decimal::ZERO,
             impressions: 0,
@@ -395,7 +399,8 @@ impl Optimizer {
                 daily_budget: d.daily_budget.and_then(|b| b.to_f64()),
             });
         }
-        let mut evidence = Evidence { as_of: clock.as_of, stale, campaigns: Vec::new(), lag: LagCurve::prior() };
+        let lag = self.conversion_lag(yesterday, report).await;
+        let mut evidence = Evidence { as_of: clock.as_of, stale, campaigns: Vec::new(), lag };
         for campaign in &campaigns {
             let mine: Vec<CreativeEvidence> = creatives
                 .iter()
@@ -447,6 +452,33 @@ impl Optimizer {
         let campaigns = campaigns.into_iter().map(|c| (c.id, c)).collect();
         let creatives = creatives.into_iter().map(|c| (c.id, c)).collect();
         Ok((evidence, campaigns, creatives))
+    }
+
+    /// The account's conversion lag: the data processor's per-day restatement sums over the last
+    /// [`HISTORY_DAYS`] final days, else the documented prior. An unreadable day is skipped and named.
+    async fn conversion_lag(&self, yesterday: NaiveDate, report: &mut OptimizeReport) -> LagCurve {
+        let mut sums = LagSums::default();
+        for back in 0..(HISTORY_DAYS as i64 + self.settings.restatement_days as i64 + 1) {
+            let key =
+                format!("{}lag.json", layout::partition(layout::CONVERSION_LAG, yesterday - TimeDelta::days(back)));
+            match self.store.get(&key).await {
+                Ok(Some(bytes)) => match serde_json::from_slice::<LagSums>(&bytes) {
+                    Ok(day) => sums.add(&day),
+                    Err(e) => report.failures.push(format!("{key}: {e}; that day's lag is left out")),
+                },
+                Ok(None) => {}
+                Err(e) => report.failures.push(format!("reading {key}: {e}; that day's lag is left out")),
+            }
+        }
+        let curve = sums.curve().unwrap_or_else(LagCurve::prior);
+        let shares: Vec<String> = curve.cumulative().iter().map(|q| format!("{:.0}%", q * 100.0)).collect();
+        report.conversion_lag = match curve.source {
+            LagSource::Estimated { creative_days } => {
+                format!("estimated from {creative_days} creative-days of restatements ({})", shares.join(", "))
+            }
+            LagSource::Prior => format!("the prior ({}): too few restated conversions yet", shares.join(", ")),
+        };
+        curve
     }
 
     /// The optimizer's own pauses whose decision window LinkedIn has finished restating (paused

@@ -75,16 +75,54 @@ impl LagCurve {
     /// q(a) = Σ conversions at age a / Σ conversions at the final age, made non-decreasing and capped
     /// at 1. `None` when fewer than [`MIN_CONVERSIONS`] final conversions are available.
     pub fn estimate(restatements: &[Restatement], final_age: usize) -> Option<Self> {
-        let complete: Vec<&Restatement> = restatements
-            .iter()
-            .filter(|r| r.by_age.len() > final_age && r.by_age[..=final_age].iter().all(Option::is_some))
-            .collect();
-        let at = |a: usize| -> f64 { complete.iter().map(|r| r.by_age[a].unwrap_or(0.0).max(0.0)).sum() };
-        let total = at(final_age);
+        LagSums::of(restatements, final_age).curve()
+    }
+}
+
+/// Restatements summed: conversions by pull age over creative-days seen at every age up to the final
+/// one. The data processor writes one per metric day (`processed/conversion_lag/`), the optimizer adds
+/// up the last weeks' and takes [`LagSums::curve`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LagSums {
+    pub creative_days: u32,
+    /// Σ conversions as the newest pull at each age 0..=final reported them.
+    pub conversions_by_age: Vec<f64>,
+}
+
+impl LagSums {
+    pub fn of(restatements: &[Restatement], final_age: usize) -> Self {
+        let mut sums = LagSums { creative_days: 0, conversions_by_age: vec![0.0; final_age + 1] };
+        for r in restatements {
+            if r.by_age.len() > final_age && r.by_age[..=final_age].iter().all(Option::is_some) {
+                sums.creative_days += 1;
+                for (slot, v) in sums.conversions_by_age.iter_mut().zip(&r.by_age) {
+                    *slot += v.unwrap_or(0.0).max(0.0);
+                }
+            }
+        }
+        sums
+    }
+
+    /// Adds another day's sums (of the same final age; a different one is ignored).
+    pub fn add(&mut self, other: &LagSums) {
+        if self.conversions_by_age.is_empty() {
+            self.conversions_by_age = vec![0.0; other.conversions_by_age.len()];
+        }
+        if other.conversions_by_age.len() != self.conversions_by_age.len() {
+            return;
+        }
+        self.creative_days += other.creative_days;
+        for (a, b) in self.conversions_by_age.iter_mut().zip(&other.conversions_by_age) {
+            *a += b.max(0.0);
+        }
+    }
+
+    pub fn curve(&self) -> Option<LagCurve> {
+        let total = *self.conversions_by_age.last()?;
         if total.is_nan() || total < MIN_CONVERSIONS {
             return None;
         }
-        let mut cumulative: Vec<f64> = (0..=final_age).map(|a| (at(a) / total).clamp(0.0, 1.0)).collect();
+        let mut cumulative: Vec<f64> = self.conversions_by_age.iter().map(|c| (c / total).clamp(0.0, 1.0)).collect();
         for i in 1..cumulative.len() {
             cumulative[i] = cumulative[i].max(cumulative[i - 1]);
         }
@@ -92,7 +130,7 @@ impl LagCurve {
         for v in &mut cumulative {
             *v = v.max(0.02);
         }
-        Some(Self { cumulative, source: LagSource::Estimated { creative_days: complete.len() as u32 } })
+        Some(LagCurve { cumulative, source: LagSource::Estimated { creative_days: self.creative_days } })
     }
 }
 

@@ -37,7 +37,7 @@ pub use bids::bid_candidates;
 pub use evidence::{
     BidPredictions, CampaignEvidence, CreativeEvidence, DayEvidence, Evidence, Goal, HISTORY_DAYS, PauseReview,
 };
-pub use lag::LagCurve;
+pub use lag::{LagCurve, LagSums};
 pub use params::{BayesParams, ConversionParams, Guardrails, Params, Policy, Thresholds};
 use stats::{Beta, fit_prior};
 
