@@ -103,53 +103,61 @@ variable "dry_run" {
 variable "optimizer_settings" {
   description = "The optimizer's thresholds and guardrails, one attribute per environment variable (the attribute name upper-cased: min_ctr_threshold -> MIN_CTR_THRESHOLD). Defaults are the code's; README.md 'Configuration' says what each means. max_daily_budget null = budgets are never raised."
   type = object({
-    decision_policy         = optional(string, "bayesian")
-    min_ctr_threshold       = optional(number, 1.0)
-    top_performer_threshold = optional(number, 3.0)
-    max_cpc                 = optional(number, 8.0)
-    min_sample_size         = optional(number, 100)
-    bid_change_threshold    = optional(number, 0.5)
-    pause_confidence        = optional(number, 0.95)
-    prob_best_floor         = optional(number, 0.05)
-    bayes_min_impressions   = optional(number, 2000)
-    max_pauses_per_campaign = optional(number, 1)
-    cooldown_days           = optional(number, 3)
-    max_bid_step_percent    = optional(number, 20)
-    min_bid                 = optional(number, 2.0)
-    max_budget_step_percent = optional(number, 20)
-    max_daily_budget        = optional(number)
-    decision_window_days    = optional(number, 7)
-    freshness_hours         = optional(number, 30)
+    decision_policy             = optional(string, "conversions")
+    target_cpa                  = optional(number)
+    target_cpa_by_campaign      = optional(string)
+    max_marginal_cpa_multiple   = optional(number, 2.0)
+    conversions_prob_best_floor = optional(number, 0.01)
+    bid_experiment_percent      = optional(number, 10)
+    min_ctr_threshold           = optional(number, 1.0)
+    top_performer_threshold     = optional(number, 3.0)
+    max_cpc                     = optional(number, 8.0)
+    min_sample_size             = optional(number, 100)
+    bid_change_threshold        = optional(number, 0.5)
+    pause_confidence            = optional(number, 0.95)
+    prob_best_floor             = optional(number, 0.05)
+    bayes_min_impressions       = optional(number, 2000)
+    max_pauses_per_campaign     = optional(number, 1)
+    cooldown_days               = optional(number, 3)
+    max_bid_step_percent        = optional(number, 20)
+    min_bid                     = optional(number, 2.0)
+    max_budget_step_percent     = optional(number, 20)
+    max_daily_budget            = optional(number)
+    decision_window_days        = optional(number, 7)
+    freshness_hours             = optional(number, 30)
   })
   default = {}
 
   validation {
-    condition     = contains(["bayesian", "threshold"], var.optimizer_settings.decision_policy)
-    error_message = "optimizer_settings.decision_policy must be bayesian or threshold."
+    condition     = contains(["conversions", "bayesian", "threshold"], var.optimizer_settings.decision_policy)
+    error_message = "optimizer_settings.decision_policy must be conversions, bayesian or threshold."
   }
   # The ranges the optimizer accepts at start-up (crates/optimizer/src/config.rs): a value outside them
   # fails here, at plan, instead of failing every run.
   validation {
     condition = alltrue([
       for k, r in {
-        min_ctr_threshold       = [0, 100]
-        top_performer_threshold = [0, 100]
-        max_cpc                 = [0.01, 10000]
-        min_sample_size         = [0, 10000000]
-        bid_change_threshold    = [0, 1000]
-        pause_confidence        = [0.5, 0.9999]
-        prob_best_floor         = [0, 0.5]
-        bayes_min_impressions   = [0, 100000000]
-        max_pauses_per_campaign = [0, 100]
-        cooldown_days           = [0, 90]
-        max_bid_step_percent    = [0, 100]
-        min_bid                 = [0.01, 10000]
-        max_budget_step_percent = [0, 100]
-        decision_window_days    = [1, 90]
-        freshness_hours         = [1, 720]
+        min_ctr_threshold           = [0, 100]
+        top_performer_threshold     = [0, 100]
+        max_cpc                     = [0.01, 10000]
+        min_sample_size             = [0, 10000000]
+        bid_change_threshold        = [0, 1000]
+        pause_confidence            = [0.5, 0.9999]
+        prob_best_floor             = [0, 0.5]
+        bayes_min_impressions       = [0, 100000000]
+        max_pauses_per_campaign     = [0, 100]
+        cooldown_days               = [0, 90]
+        max_bid_step_percent        = [0, 100]
+        min_bid                     = [0.01, 10000]
+        max_budget_step_percent     = [0, 100]
+        decision_window_days        = [1, 90]
+        freshness_hours             = [1, 720]
+        max_marginal_cpa_multiple   = [1, 10]
+        conversions_prob_best_floor = [0, 0.5]
+        bid_experiment_percent      = [1, 25]
       } : var.optimizer_settings[k] >= r[0] && var.optimizer_settings[k] <= r[1]
     ])
-    error_message = "optimizer_settings out of range. Accepted: min_ctr_threshold and top_performer_threshold 0-100 (percent), max_cpc and min_bid 0.01-10000 (USD), min_sample_size 0-10000000, bid_change_threshold 0-1000, pause_confidence 0.5-0.9999, prob_best_floor 0-0.5, bayes_min_impressions 0-100000000, max_pauses_per_campaign 0-100, cooldown_days 0-90, max_bid_step_percent and max_budget_step_percent 0-100, decision_window_days 1-90, freshness_hours 1-720."
+    error_message = "optimizer_settings out of range. Accepted: min_ctr_threshold and top_performer_threshold 0-100 (percent), max_cpc and min_bid 0.01-10000 (USD), min_sample_size 0-10000000, bid_change_threshold 0-1000, pause_confidence 0.5-0.9999, prob_best_floor 0-0.5, bayes_min_impressions 0-100000000, max_pauses_per_campaign 0-100, cooldown_days 0-90, max_bid_step_percent and max_budget_step_percent 0-100, decision_window_days 1-90, freshness_hours 1-720, max_marginal_cpa_multiple 1-10, conversions_prob_best_floor 0-0.5, bid_experiment_percent 1-25."
   }
   validation {
     condition = alltrue([

@@ -96,12 +96,12 @@ pub const VARS: &[VarDoc] = &[
     },
     VarDoc {
         name: "TARGET_CPA",
-        default: "(none)",
+        default: "-",
         meaning: "conversions policy: the most a marginal conversion may cost, account currency; a bid is raised only while the conversions it buys cost at most this",
     },
     VarDoc {
         name: "TARGET_CPA_BY_CAMPAIGN",
-        default: "(none)",
+        default: "-",
         meaning: "per-campaign TARGET_CPA overrides: campaign=amount pairs separated by commas",
     },
     VarDoc {
