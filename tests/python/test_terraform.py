@@ -326,7 +326,7 @@ def test_a_default_plan_sets_only_what_each_job_reads(default_plan):
     assert opt["DRY_RUN"] == "true" and opt["SNS_TOPIC_ARN"] == f"arn:aws:sns:us-east-1:{ACCOUNT}:linkedin-ads-notifications"
     assert {k: opt[k] for k in ("MIN_CTR_THRESHOLD", "MAX_CPC", "MIN_SAMPLE_SIZE", "BID_CHANGE_THRESHOLD", "DECISION_POLICY")} == {
         "MIN_CTR_THRESHOLD": "1", "MAX_CPC": "8", "MIN_SAMPLE_SIZE": "100", "BID_CHANGE_THRESHOLD": "0.5",
-        "DECISION_POLICY": "bayesian",
+        "DECISION_POLICY": "conversions",
     }
     assert "MAX_DAILY_BUDGET" not in opt and "CAMPAIGN_IDS" not in opt and "LINKEDIN_API_VERSION" not in opt
     assert not [k for k in opt if k.startswith("ATHENA_") or k.endswith("_ENDPOINT")]
@@ -429,7 +429,8 @@ def test_each_lambda_runs_the_zip_with_its_role_env_and_limits(stack, applied):
         "DECISION_POLICY", "MIN_CTR_THRESHOLD", "TOP_PERFORMER_THRESHOLD", "MAX_CPC", "MIN_SAMPLE_SIZE",
         "BID_CHANGE_THRESHOLD", "PAUSE_CONFIDENCE", "PROB_BEST_FLOOR", "BAYES_MIN_IMPRESSIONS",
         "MAX_PAUSES_PER_CAMPAIGN", "COOLDOWN_DAYS", "MAX_BID_STEP_PERCENT", "MIN_BID", "MAX_BUDGET_STEP_PERCENT",
-        "DECISION_WINDOW_DAYS", "FRESHNESS_HOURS",
+        "DECISION_WINDOW_DAYS", "FRESHNESS_HOURS", "MAX_MARGINAL_CPA_MULTIPLE", "CONVERSIONS_PROB_BEST_FLOOR",
+        "BID_EXPERIMENT_PERCENT",
     }
     assert envs["copy-generator"] == {
         **common, **linkedin, **athena, "AUTO_PUBLISH": "true", "DRY_RUN": "true",
