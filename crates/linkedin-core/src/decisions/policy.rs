@@ -81,6 +81,52 @@ impl Judge {
     }
 }
 
+/// The numbers of a creative ranked by P(best), before the policy adds its own.
+fn ranked_stats(totals: &Totals, post: Beta, p_best: f64) -> CreativeStats {
+    CreativeStats {
+        impressions: totals.impressions,
+        clicks: totals.clicks,
+        cost_usd: totals.cost_usd,
+        ctr: totals.ctr(),
+        cpc: totals.cpc(),
+        posterior: Some(post),
+        p_below_min_ctr: None,
+        p_best: Some(p_best),
+        conversions: Some(totals.conversions),
+        cvr_posterior: None,
+        value: None,
+    }
+}
+
+/// The conversions policy's rule on P(best of campaign) of `of` (the quantity compared): pause below
+/// `floor` once contested (a rival, `BAYES_MIN_IMPRESSIONS`), a winner from `winner_prob_best`.
+/// `keep` names P(best) in the keep reason; `numbers` are the evidence.
+fn p_best_rule(
+    (of, keep): (&str, &str),
+    floor: f64,
+    p_best: f64,
+    contenders: usize,
+    totals: &Totals,
+    params: &Params,
+    numbers: &str,
+) -> (Action, String) {
+    let b = &params.bayes;
+    let contested = contenders > 1 && totals.impressions >= b.min_impressions;
+    if contested && p_best < floor {
+        (
+            Action::Pause,
+            format!(
+                "P(best {of} of campaign) = {p_best:.4} < {floor} after {} impressions: {numbers}",
+                totals.impressions
+            ),
+        )
+    } else if contested && p_best >= b.winner_prob_best {
+        (Action::FlagWinner, format!("P(best {of} of campaign) = {p_best:.3}: {numbers}"))
+    } else {
+        (Action::Keep, format!("not enough evidence to act ({keep} = {p_best:.3}): {numbers}"))
+    }
+}
+
 /// The conversions policy's verdict while clicks lead: P(best CTR of the campaign), with no CTR line.
 fn verdict_leading(
     totals: &Totals,
@@ -89,41 +135,15 @@ fn verdict_leading(
     contenders: usize,
     params: &Params,
 ) -> (Action, String, CreativeStats) {
-    let b = &params.bayes;
-    let ctr = totals.ctr();
-    let stats = CreativeStats {
-        impressions: totals.impressions,
-        clicks: totals.clicks,
-        cost_usd: totals.cost_usd,
-        ctr,
-        cpc: totals.cpc(),
-        posterior: Some(post),
-        p_below_min_ctr: None,
-        p_best: Some(p_best),
-        conversions: Some(totals.conversions),
-        cvr_posterior: None,
-        value: None,
-    };
+    let stats = ranked_stats(totals, post, p_best);
     let numbers = format!(
         "CTR {} (posterior mean {}), {:.1} conversions reported",
-        pct(ctr),
+        pct(stats.ctr),
         pct(Some(post.mean())),
         totals.conversions
     );
-    let contested = contenders > 1 && totals.impressions >= b.min_impressions;
-    let (action, reason) = if contested && p_best < b.prob_best_floor {
-        (
-            Action::Pause,
-            format!(
-                "P(best CTR of campaign) = {p_best:.4} < {} after {} impressions: {numbers}",
-                b.prob_best_floor, totals.impressions
-            ),
-        )
-    } else if contested && p_best >= b.winner_prob_best {
-        (Action::FlagWinner, format!("P(best CTR of campaign) = {p_best:.3}: {numbers}"))
-    } else {
-        (Action::Keep, format!("not enough evidence to act (P(best CTR) = {p_best:.3}): {numbers}"))
-    };
+    let floor = params.bayes.prob_best_floor;
+    let (action, reason) = p_best_rule(("CTR", "P(best CTR)"), floor, p_best, contenders, totals, params, &numbers);
     (action, reason, stats)
 }
 
@@ -136,21 +156,8 @@ fn verdict_value(
     contenders: usize,
     params: &Params,
 ) -> (Action, String, CreativeStats) {
-    let b = &params.bayes;
-    let ctr = totals.ctr();
-    let stats = CreativeStats {
-        impressions: totals.impressions,
-        clicks: totals.clicks,
-        cost_usd: totals.cost_usd,
-        ctr,
-        cpc: totals.cpc(),
-        posterior: Some(ctr_post),
-        p_below_min_ctr: None,
-        p_best: Some(p_best),
-        conversions: Some(totals.conversions),
-        cvr_posterior: Some(cvr_post),
-        value: Some(value),
-    };
+    let stats =
+        CreativeStats { cvr_posterior: Some(cvr_post), value: Some(value), ..ranked_stats(totals, ctr_post, p_best) };
     let (lo, hi) = value.interval(0.9);
     let per_k = |v: f64| v * 1000.0;
     let numbers = format!(
@@ -158,25 +165,13 @@ fn verdict_value(
         per_k(value.median()),
         per_k(lo),
         per_k(hi),
-        pct(ctr),
+        pct(stats.ctr),
         pct(Some(cvr_post.mean())),
         totals.conversions
     );
     let floor = params.conversions.prob_best_floor;
-    let contested = contenders > 1 && totals.impressions >= b.min_impressions;
-    let (action, reason) = if contested && p_best < floor {
-        (
-            Action::Pause,
-            format!(
-                "P(best conversions per impression of campaign) = {p_best:.4} < {floor} after {} impressions: {numbers}",
-                totals.impressions
-            ),
-        )
-    } else if contested && p_best >= b.winner_prob_best {
-        (Action::FlagWinner, format!("P(best conversions per impression of campaign) = {p_best:.3}: {numbers}"))
-    } else {
-        (Action::Keep, format!("not enough evidence to act (P(best) = {p_best:.3}): {numbers}"))
-    };
+    let (action, reason) =
+        p_best_rule(("conversions per impression", "P(best)"), floor, p_best, contenders, totals, params, &numbers);
     (action, reason, stats)
 }
 
