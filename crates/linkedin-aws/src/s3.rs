@@ -41,6 +41,29 @@ impl ObjectStore for S3Store {
         Ok(())
     }
 
+    async fn put_new(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
+        validate_key(key)?;
+        // S3 conditional writes: `If-None-Match: *` makes the PUT fail with 412 when the key exists
+        // (and 409 when a concurrent conditional write is in flight), so a record is written once.
+        let sent = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .if_none_match("*")
+            .body(ByteStream::from(body))
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(()),
+            Err(e) if e.raw_response().is_some_and(|r| matches!(r.status().as_u16(), 412 | 409)) => {
+                Err(StoreError::AlreadyExists { location: format!("s3://{}/{key}", self.bucket) })
+            }
+            Err(e) => Err(self.fail("put", key, e)),
+        }
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         validate_key(key)?;
         let out = match self.client.get_object().bucket(&self.bucket).key(key).send().await {

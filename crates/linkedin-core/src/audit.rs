@@ -124,7 +124,9 @@ pub async fn write(
 ) -> Result<String, StoreError> {
     let key = actions_key(day, run);
     let body: String = lines.iter().map(|l| serde_json::to_string(l).expect("serialises") + "\n").collect();
-    store.put(&key, body.into_bytes(), "application/x-ndjson").await?;
+    // Written once: a run's log is never replaced (on S3 a conditional write, which the bucket
+    // policy also demands for this prefix).
+    store.put_new(&key, body.into_bytes(), "application/x-ndjson").await?;
     Ok(key)
 }
 

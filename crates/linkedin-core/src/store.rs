@@ -15,6 +15,9 @@ pub enum StoreError {
     InvalidKey { key: String, reason: &'static str },
     #[error("{op} {location}: {message}")]
     Backend { op: &'static str, location: String, message: String },
+    /// [`ObjectStore::put_new`] found the object already there: a write-once record is never replaced.
+    #[error("{location} already exists and is written once; it was left as it is")]
+    AlreadyExists { location: String },
 }
 
 /// An object in a listing.
@@ -28,6 +31,10 @@ pub struct ObjectMeta {
 pub trait ObjectStore: Send + Sync {
     /// Writes (or replaces) an object.
     async fn put(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<(), StoreError>;
+    /// Writes an object that must not exist yet (the audit log, the write-ahead log): on S3 a
+    /// conditional `PutObject` with `If-None-Match: *`, locally a hard link that fails if the name is
+    /// taken. An existing object is [`StoreError::AlreadyExists`] and is left untouched.
+    async fn put_new(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<(), StoreError>;
     /// Reads an object; `None` when it does not exist.
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// Every object under `prefix`, sorted by key.
@@ -93,6 +100,31 @@ pub fn write_atomic(path: &Path, body: &[u8], private: bool) -> std::io::Result<
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
     }
+    sync_dir(dir)
+}
+
+/// Creates `path` with `body` only if no file of that name exists, atomically and durably: the body
+/// goes to a unique temporary file (fsynced), which is then hard-linked to `path` (the link fails if
+/// the name is taken, so of two writers exactly one wins and a reader never sees half a file).
+/// Blocking: call it from `spawn_blocking`.
+pub fn write_new(path: &Path, body: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("object");
+    let (tmp, mut file) = loop {
+        let tmp = dir.join(format!(".{name}.{}.{:016x}.new", std::process::id(), fastrand::u64(..)));
+        match open_new(&tmp, false) {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    };
+    let result = file.write_all(body).and_then(|()| file.sync_all()).and_then(|()| {
+        drop(file);
+        std::fs::hard_link(&tmp, path)
+    });
+    let _ = std::fs::remove_file(&tmp);
+    result?;
     sync_dir(dir)
 }
 
@@ -163,6 +195,24 @@ impl ObjectStore for LocalStore {
                 message: e.to_string(),
             })?
             .map_err(|e| self.err("write", &path, e))
+    }
+
+    async fn put_new(&self, key: &str, body: Vec<u8>, _content_type: &str) -> Result<(), StoreError> {
+        let path = self.path(key)?;
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await.map_err(|e| self.err("create folder", dir, e))?;
+        }
+        let target = path.clone();
+        match tokio::task::spawn_blocking(move || write_new(&target, &body)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                Err(StoreError::AlreadyExists { location: path.display().to_string() })
+            }
+            Ok(Err(e)) => Err(self.err("write", &path, e)),
+            Err(e) => {
+                Err(StoreError::Backend { op: "write", location: path.display().to_string(), message: e.to_string() })
+            }
+        }
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
@@ -298,6 +348,34 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(left, ["run.jsonl"], "no temporary file is left behind");
+    }
+
+    /// A write-once object: of many concurrent writers exactly one wins, whole; the rest are told it
+    /// exists, and the winner's bytes stay.
+    #[tokio::test]
+    async fn put_new_writes_once_and_never_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = std::sync::Arc::new(LocalStore::new(dir.path()));
+        let key = "logs/write_ahead/dt=2026-11-20/run/0001.intent.json";
+        let mut tasks = Vec::new();
+        for i in 0..8u8 {
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move { (i, s.put_new(key, vec![i; 50_000], "x").await) }));
+        }
+        let mut winners = Vec::new();
+        for t in tasks {
+            match t.await.unwrap() {
+                (i, Ok(())) => winners.push(i),
+                (_, Err(StoreError::AlreadyExists { location })) => assert!(location.ends_with(key)),
+                (_, Err(e)) => panic!("{e}"),
+            }
+        }
+        assert_eq!(winners.len(), 1, "exactly one writer wins: {winners:?}");
+        assert_eq!(s.get(key).await.unwrap().unwrap(), vec![winners[0]; 50_000]);
+        assert!(matches!(s.put_new(key, b"later".to_vec(), "x").await, Err(StoreError::AlreadyExists { .. })));
+        assert_eq!(s.list("logs/").await.unwrap().len(), 1, "no temporary file is listed or left");
+        let left = std::fs::read_dir(dir.path().join("logs/write_ahead/dt=2026-11-20/run")).unwrap().count();
+        assert_eq!(left, 1);
     }
 
     #[cfg(unix)]
