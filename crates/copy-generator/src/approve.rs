@@ -23,6 +23,7 @@ use linkedin_core::linkedin::posts::AdCopy;
 use linkedin_core::linkedin::{ApiError, LinkedInClient};
 use linkedin_core::raw::parse_ndjson;
 use linkedin_core::store::ObjectStore;
+use linkedin_core::write_ahead::{self, Journal};
 use linkedin_core::{CampaignId, CreativeId};
 use serde::Serialize;
 
@@ -253,6 +254,20 @@ impl Publisher {
         if !problems.is_empty() {
             return Err(format!("variation {rank} of {batch_key} fails validation: {}", problems.join("; ")));
         }
+        let run_id = RunId::new(clock.now);
+        // A publish that died before its audit line (a crash, a timeout) is settled from LinkedIn
+        // first, so the check below sees it and the creative it made can be undone.
+        let recovery = write_ahead::recover(
+            self.store.as_ref(),
+            &self.client,
+            &run_id,
+            clock.now,
+            clock.now - TimeDelta::days(MAX_BATCH_AGE_DAYS),
+        )
+        .await;
+        if !recovery.hold.is_empty() {
+            return Err(format!("{}; nothing was published", recovery.hold.join("; ")));
+        }
         if let Some(l) = published_before(self.store.as_ref(), &batch.batch, rank, batch.as_of, clock.as_of).await? {
             let creative = l.published.and_then(|p| p.creative).map(|c| c.0.to_string()).unwrap_or_else(|| "?".into());
             return Err(format!(
@@ -264,24 +279,15 @@ impl Publisher {
         let campaign_id = CampaignId(batch.source_campaign);
         let (template, inline) = self.build(batch, rank, campaign_id).await?;
         let request = inline.to_json(self.client.account());
-        let run_id = RunId::new(clock.now);
-        let (outcome, creative, error) = if self.dry_run {
-            (Outcome::DryRun, None, None)
-        } else {
-            match self.create(&inline).await {
-                Ok(id) => (Outcome::Applied, Some(id), None),
-                Err(e) => (Outcome::Failed, None, Some(e)),
-            }
-        };
         let created = EntityState { status: Some(inline.intended_status.as_str().to_string()), ..Default::default() };
-        let line = AuditLine {
+        let mut line = AuditLine {
             run_id: run_id.clone(),
             as_of: clock.as_of,
             at: clock.now,
             dry_run: self.dry_run,
             entity: Entity::Campaign { id: campaign_id },
             action: Action::Publish,
-            outcome,
+            outcome: Outcome::DryRun,
             reason: format!(
                 "{why}: variation {rank} ({}) of batch {}, predicted CTR {}",
                 v.angle.as_str(),
@@ -291,8 +297,8 @@ impl Publisher {
             skipped_because: None,
             stats: None,
             before: EntityState::default(),
-            after: if outcome == Outcome::Failed { EntityState::default() } else { created },
-            error: error.clone(),
+            after: created,
+            error: None,
             params: None,
             undo_of: None,
             published: Some(Published {
@@ -312,9 +318,35 @@ impl Publisher {
                         InlineVisual::Media { landing_page, .. } => landing_page.clone(),
                     },
                 },
-                creative,
+                creative: None,
             }),
+            recovered_by: None,
         };
+        let mut creative = None;
+        if !self.dry_run {
+            // Recorded before it is sent (with the name a reconciling run finds it by), settled after.
+            let journal = Journal::new(self.store.as_ref(), clock.as_of, &run_id);
+            line.outcome = Outcome::Applied;
+            let seq = journal
+                .intend(&line, Some(&inline.name))
+                .await
+                .map_err(|e| format!("recording the intent in the write-ahead log: {e}; nothing was published"))?;
+            match self.create(&inline).await {
+                Ok(id) => creative = Some(id),
+                Err(e) => {
+                    line.outcome = Outcome::Failed;
+                    line.error = Some(e);
+                    line.after = EntityState::default();
+                }
+            }
+            if let Some(p) = line.published.as_mut() {
+                p.creative = creative;
+            }
+            if let Err(e) = journal.settle(seq, clock.now, line.outcome, line.error.as_deref(), creative).await {
+                tracing::warn!(seq, "recording the publish's outcome in the write-ahead log failed: {e}");
+            }
+        }
+        let (outcome, error) = (line.outcome, line.error.clone());
         let mut report = ApproveReport {
             run_id: run_id.clone(),
             batch_key: batch_key.to_string(),

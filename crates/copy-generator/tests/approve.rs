@@ -243,3 +243,43 @@ async fn dry_run_from_the_environment_holds_back_approve_and_auto_publish() {
     assert_eq!(report.published.expect("auto-publish ran").outcome, Outcome::DryRun);
     assert_eq!(writes(&w).len(), before, "no write request reached the sandbox");
 }
+
+/// A `copy approve` killed after LinkedIn made the creative and before the audit line (the answer
+/// hung until the timeout): the next approval reconciles it from the write-ahead log, refuses to
+/// publish the variation twice, and `undo` of the killed run pauses the creative it made.
+#[tokio::test]
+async fn an_approve_killed_after_the_create_is_reconciled_not_repeated_and_undoable() {
+    use linkedin_core::write_ahead::RUN_TIMEOUT;
+    use sandbox::scenario::{FaultParams, WriteFault, WriteFaultKind};
+    let w = world(8).await;
+    let (id, _, _) = with_batch(&w).await;
+    let creatives =
+        || w.sb.with(|s| s.market.creatives().filter(|c| c.created_via_api).map(|c| c.id).collect::<Vec<_>>());
+    let kind = WriteFaultKind::HangAfterApply;
+    w.sb.with(|s| {
+        s.faults.set(FaultParams { write_fault: Some(WriteFault { nth: 1, kind }), ..FaultParams::default() })
+    });
+    let killed = tokio::time::timeout(
+        std::time::Duration::from_millis(1500),
+        publisher(&w, false).approve(&id, Pick::Rank(1), w.at(8, 80)),
+    )
+    .await;
+    assert!(killed.is_err(), "the create hangs until the timeout kills the approval");
+    let made = creatives();
+    assert_eq!(made.len(), 1, "LinkedIn made the creative");
+    w.sb.with(|s| s.faults.set(FaultParams::default()));
+
+    let again = publisher(&w, false).approve(&id, Pick::Rank(1), w.at(8, 81 + RUN_TIMEOUT.num_minutes())).await;
+    let refusal = again.unwrap_err();
+    assert!(refusal.contains("was already published") && refusal.contains(&made[0].to_string()), "{refusal}");
+    assert_eq!(creatives(), made, "not published twice");
+
+    let keys = w.store.list("logs/write_ahead/").await.unwrap();
+    let run = linkedin_core::layout::RunId(keys[0].key.rsplit('/').nth(1).unwrap().to_string());
+    let lines = audit::read_run(w.store.as_ref(), &run).await.unwrap();
+    assert_eq!((lines.len(), lines[0].outcome), (1, Outcome::Applied), "{lines:?}");
+    assert!(lines[0].recovered_by.is_some());
+    let undo = optimizer::undo::undo(w.store.clone(), &w.client, &run, w.at(8, 110), false).await.unwrap();
+    assert_eq!((undo.restored, undo.failures.len()), (1, 0), "{undo:?}");
+    assert_eq!(w.sb.with(|s| s.market.creative(made[0]).unwrap().intended_status.clone()), "PAUSED");
+}

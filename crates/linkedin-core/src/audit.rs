@@ -96,6 +96,10 @@ pub struct AuditLine {
     /// A [`Action::Publish`] line: what was published and the creative LinkedIn made of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<Published>,
+    /// The run that rebuilt this line from the write-ahead log, because the run that made the write
+    /// stopped before writing its audit log ([`crate::write_ahead::recover`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovered_by: Option<RunId>,
 }
 
 /// What `copy approve` (or `AUTO_PUBLISH`) published.
@@ -221,6 +225,7 @@ mod tests {
             params: None,
             undo_of: None,
             published: None,
+            recovered_by: None,
         }
     }
 

@@ -29,6 +29,7 @@ pub mod secrets;
 pub use decisions::stats;
 pub mod store;
 pub mod telemetry;
+pub mod write_ahead;
 
 pub use ids::{AccountId, CampaignId, CreativeId, PostUrn};
 pub use secret::Secret;

@@ -82,6 +82,9 @@ pub fn text(report: &OptimizeReport, decisions: &[Decision], settings: &Settings
             report.conversion_lag
         );
     }
+    for r in &report.recovered {
+        let _ = writeln!(b, "\nRECOVERED: {r}.");
+    }
     if let Some(s) = &report.stale {
         let _ = writeln!(b, "\nNO CHANGES MADE: {s}");
     }
@@ -119,10 +122,18 @@ pub fn text(report: &OptimizeReport, decisions: &[Decision], settings: &Settings
     for d in &winners {
         let _ = writeln!(b, "  {}: {}", entity(&d.entity), d.reason);
     }
-    let held: Vec<&Decision> = decisions.iter().filter(|d| d.skipped.is_some() && d.action.writes()).collect();
-    let _ = writeln!(b, "\nHeld back by guardrails ({}):", held.len());
-    for d in &held {
-        let _ = writeln!(b, "  {} {}: {}", action(&d.action), entity(&d.entity), d.skipped.as_deref().unwrap_or(""));
+    // The guardrails' and the write-time checks' (changed at LinkedIn since read, writes held today).
+    let held: Vec<&crate::audit::AuditLine> =
+        report.lines.iter().filter(|l| l.outcome == Outcome::Skipped && l.action.writes()).collect();
+    let _ = writeln!(b, "\nHeld back ({}):", held.len());
+    for l in &held {
+        let _ = writeln!(
+            b,
+            "  {} {}: {}",
+            action(&l.action),
+            entity(&l.entity),
+            l.skipped_because.as_deref().unwrap_or("")
+        );
     }
     match &report.audit_key {
         Some(key) => writeln!(b, "\nEvery decision, with its numbers: {store}/{key}"),

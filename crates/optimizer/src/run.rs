@@ -21,6 +21,7 @@ use linkedin_core::notify::Notifier;
 use linkedin_core::performance::{CampaignDay, DateWindow, PerformanceSource, Totals};
 use linkedin_core::stats::Beta;
 use linkedin_core::store::ObjectStore;
+use linkedin_core::write_ahead::{self, Journal};
 use linkedin_core::{CampaignId, CreativeId, RunClock};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -69,6 +70,8 @@ pub struct OptimizeReport {
     pub bid_model: String,
     /// Where the conversion lag curve came from: the account's restatements or the prior.
     pub conversion_lag: String,
+    /// Runs that died before writing their audit logs, rebuilt from the write-ahead log by this one.
+    pub recovered: Vec<String>,
     pub counts: Counts,
     pub spend_usd: Decimal,
     pub impressions: u64,
@@ -195,6 +198,29 @@ fn trailing(days: &[&CampaignDay]) -> Trailing {
     t
 }
 
+/// What became of one guarded write.
+enum Written {
+    Applied {
+        note: Option<String>,
+    },
+    /// Not written: the entity changed at LinkedIn since it was read.
+    Changed(String),
+    Failed(String),
+}
+
+/// The field an action changes, as it reads in a state: `status PAUSED`, `bid 4.10`.
+fn describe(action: &Action, s: &EntityState) -> String {
+    let v = |d: Option<Decimal>| d.map(|d| d.normalize().to_string()).unwrap_or_else(|| "none".into());
+    match action {
+        Action::SetBid { .. } => format!("bid {}", v(s.bid)),
+        Action::SetDailyBudget { .. } => format!("daily budget {}", v(s.daily_budget)),
+        _ => format!("status {}", s.status.as_deref().unwrap_or("none")),
+    }
+}
+
+/// How far back a run looks for runs that died before writing their audit logs.
+const RECOVER_DAYS: i64 = 7;
+
 impl Optimizer {
     /// `linkedin-ads undo --run <run>` under this optimizer's settings: `DRY_RUN` (from the
     /// environment or `--dry-run`) holds every write back, as it does for a run.
@@ -215,6 +241,7 @@ impl Optimizer {
             stale: None,
             bid_model: String::new(),
             conversion_lag: String::new(),
+            recovered: Vec::new(),
             counts: Counts::default(),
             spend_usd: Decimal::ZERO,
             impressions: 0,
@@ -226,11 +253,25 @@ impl Optimizer {
             failures: Vec::new(),
             lines: Vec::new(),
         };
+        // Runs that died before writing their audit logs first: their writes count in today's
+        // cooldowns and caps, which `gather` reads from the audit log.
+        let recovery = write_ahead::recover(
+            self.store.as_ref(),
+            &self.client,
+            &run_id,
+            clock.now,
+            clock.now - TimeDelta::days(RECOVER_DAYS),
+        )
+        .await;
+        report.recovered = recovery.summaries();
+        report.failures.extend(recovery.failures.iter().cloned());
+        report.failures.extend(recovery.hold.iter().map(|h| format!("{h}; no change is written this run")));
+        let hold = (!recovery.hold.is_empty()).then(|| recovery.hold.join("; "));
         let decisions = match self.gather(clock, &mut report).await {
             Ok((mut evidence, campaigns, creatives)) => {
                 self.predict_bids(&mut evidence, &mut report).await;
                 let decisions = decisions::decide(&evidence, &self.settings.params);
-                self.act(clock, &decisions, &campaigns, &creatives, &mut report).await;
+                self.act(clock, &decisions, &campaigns, &creatives, hold.as_deref(), &mut report).await;
                 decisions
             }
             Err(e) => {
@@ -555,15 +596,18 @@ impl Optimizer {
         out
     }
 
-    /// Applies the writes (unless dry-run), one by one: a failure is logged and the rest go on.
+    /// Applies the writes (unless dry-run, or `hold` says why not today), one by one: a failure is
+    /// logged and the rest go on. Each write goes through [`Optimizer::guarded_write`].
     async fn act(
         &self,
         clock: RunClock,
         decisions: &[Decision],
         campaigns: &BTreeMap<CampaignId, Campaign>,
         creatives: &BTreeMap<CreativeId, Creative>,
+        hold: Option<&str>,
         report: &mut OptimizeReport,
     ) {
+        let journal = Journal::new(self.store.as_ref(), clock.as_of, &report.run_id);
         for d in decisions {
             let before = match d.entity {
                 Entity::Creative { id, .. } => creatives.get(&id).map(EntityState::of_creative).unwrap_or_default(),
@@ -578,20 +622,54 @@ impl Optimizer {
                 // `decide` never publishes: only `copy approve` and AUTO_PUBLISH do.
                 Action::Keep | Action::FlagWinner | Action::Publish => {}
             }
-            let (outcome, error) = if d.skipped.is_some() {
-                (Outcome::Skipped, None)
+            let mut line = AuditLine {
+                run_id: report.run_id.clone(),
+                as_of: clock.as_of,
+                at: clock.now,
+                dry_run: self.settings.dry_run,
+                entity: d.entity,
+                action: d.action,
+                outcome: Outcome::Applied,
+                reason: d.reason.clone(),
+                skipped_because: d.skipped.clone(),
+                stats: d.stats,
+                before,
+                after,
+                error: None,
+                params: Some(self.settings.params),
+                undo_of: None,
+                published: None,
+                recovered_by: None,
+            };
+            line.outcome = if d.skipped.is_some() {
+                Outcome::Skipped
             } else if !d.action.writes() {
-                (Outcome::NoChange, None)
+                Outcome::NoChange
             } else if self.settings.dry_run {
-                (Outcome::DryRun, None)
+                Outcome::DryRun
+            } else if let Some(why) = hold {
+                line.skipped_because = Some(format!("not written today: {why}"));
+                Outcome::Skipped
             } else {
-                match self.write(d, &before).await {
-                    Ok(()) => (Outcome::Applied, None),
-                    Err(e) => (Outcome::Failed, Some(e)),
+                match self.guarded_write(&journal, d, &line, clock.now).await {
+                    Written::Applied { note } => {
+                        if let Some(n) = note {
+                            line.reason = format!("{}; {n}", line.reason);
+                        }
+                        Outcome::Applied
+                    }
+                    Written::Changed(why) => {
+                        line.skipped_because = Some(why);
+                        Outcome::Skipped
+                    }
+                    Written::Failed(e) => {
+                        line.error = Some(e);
+                        Outcome::Failed
+                    }
                 }
             };
             let c = &mut report.counts;
-            match (outcome, d.action) {
+            match (line.outcome, d.action) {
                 (Outcome::Skipped, _) => c.skipped += 1,
                 (Outcome::Failed, _) => c.failed += 1,
                 (Outcome::Applied | Outcome::DryRun, Action::Pause) => c.paused += 1,
@@ -601,29 +679,63 @@ impl Optimizer {
                 (_, Action::FlagWinner) => c.winners += 1,
                 _ => {}
             }
-            if let Some(e) = &error {
+            if let Some(e) = &line.error {
                 report.failures.push(format!("{:?} {:?}: {e}", d.action, d.entity));
             }
-            let applied = outcome == Outcome::Applied;
-            report.lines.push(AuditLine {
-                run_id: report.run_id.clone(),
-                as_of: clock.as_of,
-                at: clock.now,
-                dry_run: self.settings.dry_run,
-                entity: d.entity,
-                action: d.action,
-                outcome,
-                reason: d.reason.clone(),
-                skipped_because: d.skipped.clone(),
-                stats: d.stats,
-                after: if applied || outcome == Outcome::DryRun { after } else { before.clone() },
-                before,
-                error,
-                params: Some(self.settings.params),
-                undo_of: None,
-                published: None,
-            });
+            if !matches!(line.outcome, Outcome::Applied | Outcome::DryRun) {
+                line.after = line.before.clone();
+            }
+            report.lines.push(line);
         }
+    }
+
+    /// One write to LinkedIn, made safe: the entity is read again first and left alone if it changed
+    /// since this run read it (a human in Campaign Manager, an undo: theirs stands); the intent is
+    /// recorded in the write-ahead log before the write is sent, and its outcome after. A write whose
+    /// answer was lost (a dropped connection, a 5xx after the change) is settled by reading the
+    /// entity once more.
+    async fn guarded_write(
+        &self,
+        journal: &Journal<'_>,
+        d: &Decision,
+        line: &AuditLine,
+        now: DateTime<Utc>,
+    ) -> Written {
+        let current = match write_ahead::state_at_linkedin(&self.client, d.entity).await {
+            Ok(s) => s,
+            Err(e) => return Written::Failed(format!("re-reading it before the write: {e}; not written")),
+        };
+        if !write_ahead::same_on(&d.action, &current, &line.before) {
+            return Written::Changed(format!(
+                "changed at LinkedIn since this run read it ({} now, {} when read): left as it is, not overwritten",
+                describe(&d.action, &current),
+                describe(&d.action, &line.before)
+            ));
+        }
+        let seq = match journal.intend(line, None).await {
+            Ok(seq) => seq,
+            Err(e) => return Written::Failed(format!("recording the intent in the write-ahead log: {e}; not written")),
+        };
+        let written = match self.write(d, &line.before).await {
+            Ok(()) => Written::Applied { note: None },
+            Err(e) => match write_ahead::state_at_linkedin(&self.client, d.entity).await {
+                Ok(s) if write_ahead::same_on(&d.action, &s, &line.after) => {
+                    Written::Applied { note: Some(format!("LinkedIn applied it though its answer was lost ({e})")) }
+                }
+                _ => Written::Failed(e),
+            },
+        };
+        let (outcome, error) = match &written {
+            Written::Applied { .. } => (Outcome::Applied, None),
+            Written::Failed(e) => (Outcome::Failed, Some(e.as_str())),
+            Written::Changed(_) => unreachable!("decided before the intent"),
+        };
+        if let Err(e) = journal.settle(seq, now, outcome, error, None).await {
+            // The audit log written at the end records the outcome; the next run would otherwise
+            // reconcile it from LinkedIn's state, which gives the same answer.
+            tracing::warn!(seq, "recording a write's outcome in the write-ahead log failed: {e}");
+        }
+        written
     }
 
     async fn write(&self, d: &Decision, before: &EntityState) -> Result<(), String> {

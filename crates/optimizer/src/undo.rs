@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, TimeDelta};
 use linkedin_core::RunClock;
 use linkedin_core::decisions::{Action, Entity};
 use linkedin_core::layout::RunId;
@@ -16,6 +16,7 @@ use linkedin_core::linkedin::LinkedInClient;
 use linkedin_core::linkedin::creatives::CreativeStatus;
 use linkedin_core::money::Money;
 use linkedin_core::store::ObjectStore;
+use linkedin_core::write_ahead::{self, Journal};
 use serde::Serialize;
 
 use crate::audit::{self, AuditLine, EntityState, Outcome};
@@ -38,26 +39,6 @@ impl UndoReport {
     }
 }
 
-async fn current(client: &LinkedInClient, entity: Entity) -> Result<EntityState, String> {
-    match entity {
-        Entity::Creative { id, .. } => client.get_creative(id).await.map(|c| EntityState::of_creative(&c)),
-        Entity::Campaign { id } => client.get_campaign(id).await.map(|c| EntityState::of_campaign(&c)),
-    }
-    .map_err(|e| e.to_string())
-}
-
-/// The part of the state `action` changed, compared on what it touched only.
-fn still_as_left(action: &Action, now: &EntityState, after: &EntityState) -> bool {
-    match action {
-        Action::Pause | Action::Resume | Action::Publish => now.status == after.status,
-        Action::SetBid { .. } => now.bid.map(|b| b.normalize()) == after.bid.map(|b| b.normalize()),
-        Action::SetDailyBudget { .. } => {
-            now.daily_budget.map(|b| b.normalize()) == after.daily_budget.map(|b| b.normalize())
-        }
-        Action::Keep | Action::FlagWinner => false,
-    }
-}
-
 /// What undoing `line` changes: its entity, except for a publish, whose undo pauses the new creative
 /// (LinkedIn cannot delete a creative that has served; paused, it stops spending).
 fn target(line: &AuditLine) -> Result<Entity, String> {
@@ -72,6 +53,30 @@ fn target(line: &AuditLine) -> Result<Entity, String> {
     }
 }
 
+/// Puts `restore` back at LinkedIn: the field the undone `action` changed.
+async fn restore_at_linkedin(
+    client: &LinkedInClient,
+    entity: Entity,
+    restore: &EntityState,
+    undone: Action,
+) -> Result<(), String> {
+    let currency = restore.currency.clone().unwrap_or_else(|| "USD".into());
+    let result = match (entity, undone) {
+        (Entity::Creative { id, .. }, Action::Pause | Action::Resume | Action::Publish) => {
+            let status = CreativeStatus::from(restore.status.clone().unwrap_or_else(|| "ACTIVE".into()));
+            client.set_creative_status(id, &status).await
+        }
+        (Entity::Campaign { id }, Action::SetBid { from, .. }) => {
+            client.set_campaign_bid(id, &Money::new(restore.bid.unwrap_or(from), currency)).await
+        }
+        (Entity::Campaign { id }, Action::SetDailyBudget { from, .. }) => {
+            client.set_campaign_daily_budget(id, &Money::new(restore.daily_budget.unwrap_or(from), currency)).await
+        }
+        (entity, action) => return Err(format!("{action:?} does not apply to {entity:?}")),
+    };
+    result.map(|_| ()).map_err(|e| e.to_string())
+}
+
 pub async fn undo(
     store: Arc<dyn ObjectStore>,
     client: &LinkedInClient,
@@ -79,8 +84,16 @@ pub async fn undo(
     clock: RunClock,
     dry_run: bool,
 ) -> Result<UndoReport, String> {
-    let lines = audit::read_run(store.as_ref(), run).await?;
     let id = RunId::new(clock.now);
+    // A run that died before writing its audit log is rebuilt from its write-ahead log first, so
+    // its writes can be undone too; one that may still be running holds the undo back.
+    let since = (clock.now - TimeDelta::days(7)).min(write_ahead::started(run).unwrap_or(clock.now));
+    let recovery = write_ahead::recover(store.as_ref(), client, &id, clock.now, since).await;
+    if !recovery.hold.is_empty() {
+        return Err(format!("{}; nothing was changed", recovery.hold.join("; ")));
+    }
+    let lines = audit::read_run(store.as_ref(), run).await?;
+    let journal = Journal::new(store.as_ref(), clock.as_of, &id);
     let mut report = UndoReport {
         run_id: id.clone(),
         undo_of: run.clone(),
@@ -100,14 +113,14 @@ pub async fn undo(
                 continue;
             }
         };
-        let now = match current(client, entity).await {
+        let now = match write_ahead::state_at_linkedin(client, entity).await {
             Ok(s) => s,
             Err(e) => {
                 report.failures.push(format!("reading {:?}: {e}", line.entity));
                 continue;
             }
         };
-        if !still_as_left(&line.action, &now, &line.after) {
+        if !write_ahead::same_on(&line.action, &now, &line.after) {
             report.skipped.push(format!(
                 "{entity:?}: changed since the run ({now:?}, the run left {:?}); left as is",
                 line.after
@@ -121,63 +134,63 @@ pub async fn undo(
             }
             _ => line.before.clone(),
         };
-        let b = &restore;
-        let currency = b.currency.clone().unwrap_or_else(|| "USD".into());
-        let (action, outcome, error) = {
-            let action = match line.action {
-                Action::Pause => Action::Resume,
-                Action::Resume => Action::Pause,
-                Action::SetBid { from, to } => Action::SetBid { from: to, to: from },
-                Action::SetDailyBudget { from, to } => Action::SetDailyBudget { from: to, to: from },
-                Action::Publish => Action::Pause,
-                other => other,
-            };
-            if dry_run {
-                (action, Outcome::DryRun, None)
-            } else {
-                let result = match (entity, line.action) {
-                    (Entity::Creative { id, .. }, Action::Pause | Action::Resume | Action::Publish) => {
-                        let status = CreativeStatus::from(b.status.clone().unwrap_or_else(|| "ACTIVE".into()));
-                        client.set_creative_status(id, &status).await
-                    }
-                    (Entity::Campaign { id }, Action::SetBid { from, .. }) => {
-                        client.set_campaign_bid(id, &Money::new(b.bid.unwrap_or(from), currency)).await
-                    }
-                    (Entity::Campaign { id }, Action::SetDailyBudget { from, .. }) => {
-                        client
-                            .set_campaign_daily_budget(id, &Money::new(b.daily_budget.unwrap_or(from), currency))
-                            .await
-                    }
-                    _ => continue,
-                };
-                match result {
-                    Ok(_) => (action, Outcome::Applied, None),
-                    Err(e) => (action, Outcome::Failed, Some(e.to_string())),
-                }
-            }
+        let action = match line.action {
+            Action::Pause => Action::Resume,
+            Action::Resume => Action::Pause,
+            Action::SetBid { from, to } => Action::SetBid { from: to, to: from },
+            Action::SetDailyBudget { from, to } => Action::SetDailyBudget { from: to, to: from },
+            Action::Publish => Action::Pause,
+            Action::Keep | Action::FlagWinner => continue, // never applied: nothing to restore
         };
-        match outcome {
-            Outcome::Applied | Outcome::DryRun => report.restored += 1,
-            _ => report.failures.push(format!("{entity:?}: {}", error.clone().unwrap_or_default())),
-        }
-        log.push(AuditLine {
+        let mut draft = AuditLine {
             run_id: id.clone(),
             as_of: clock.as_of,
             at: clock.now,
             dry_run,
             entity,
             action,
-            outcome,
+            outcome: Outcome::DryRun,
             reason: format!("undo of run {run}"),
             skipped_because: None,
             stats: None,
             before: now,
             after: restore,
-            error,
+            error: None,
             params: None,
             undo_of: Some(run.clone()),
             published: None,
-        });
+            recovered_by: None,
+        };
+        if !dry_run {
+            // Recorded before it is sent, settled after: a crash in between is reconciled next run.
+            let seq = match journal.intend(&draft, None).await {
+                Ok(seq) => seq,
+                Err(e) => {
+                    report
+                        .failures
+                        .push(format!("{entity:?}: recording the intent in the write-ahead log: {e}; not restored"));
+                    continue;
+                }
+            };
+            match restore_at_linkedin(client, entity, &draft.after, line.action).await {
+                Ok(()) => draft.outcome = Outcome::Applied,
+                Err(e) => {
+                    draft.outcome = Outcome::Failed;
+                    draft.error = Some(e);
+                }
+            }
+            if let Err(e) = journal.settle(seq, clock.now, draft.outcome, draft.error.as_deref(), None).await {
+                tracing::warn!(seq, "recording an undo write's outcome in the write-ahead log failed: {e}");
+            }
+        }
+        match draft.outcome {
+            Outcome::Applied | Outcome::DryRun => report.restored += 1,
+            _ => report.failures.push(format!("{entity:?}: {}", draft.error.clone().unwrap_or_default())),
+        }
+        if draft.outcome == Outcome::Failed {
+            draft.after = draft.before.clone();
+        }
+        log.push(draft);
     }
     match audit::write(store.as_ref(), clock.as_of, &id, &log).await {
         Ok(k) => report.audit_key = Some(k),

@@ -373,3 +373,163 @@ async fn a_refreshed_token_that_cannot_be_saved_fails_the_optimizer_run_with_a_m
     let m: serde_json::Value = serde_json::from_str(metrics.text().trim()).unwrap();
     assert_eq!(m["TokenSaveFailures"].as_f64(), Some(1.0));
 }
+
+/// Every entity's state at the sandbox: creative statuses, campaign bids and budgets (micros).
+fn snapshot(w: &common::World) -> std::collections::BTreeMap<String, String> {
+    w.sb.with(|s| {
+        let mut out = std::collections::BTreeMap::new();
+        for c in s.market.creatives() {
+            out.insert(format!("creative {}", c.id), c.intended_status.clone());
+        }
+        for c in s.market.campaigns() {
+            out.insert(format!("campaign {} bid", c.id), c.bid.0.to_string());
+            out.insert(format!("campaign {} budget", c.id), c.daily_budget.0.to_string());
+        }
+        out
+    })
+}
+
+/// The crash tests: a write that LinkedIn applies and then never answers (the connection dropped, or
+/// held until the Lambda's timeout kills the run), at every write position of a run, then a re-run
+/// the same day. For each: the day's guardrails hold (the pause cap, one bid step), every
+/// change LinkedIn holds is in the audit log as applied, and undoing the runs restores every entity.
+#[tokio::test]
+async fn a_run_killed_at_any_write_loses_no_write_and_breaks_no_guardrail() {
+    use linkedin_core::audit;
+    use linkedin_core::write_ahead::RUN_TIMEOUT;
+    use sandbox::scenario::{FaultParams, WriteFault, WriteFaultKind};
+
+    // One pause a day allowed (a second one is the violation to catch), and two (more writes to
+    // strike at: the campaign's three creatives then stop the third at the last-active guardrail).
+    for cap in [1, 2] {
+        let mut settings = eager(false);
+        settings.params.guardrails.max_pauses_per_campaign = cap;
+        let positions = {
+            let w = world(4).await;
+            let (o, _) = optimizer(&w, settings.clone());
+            let report = o.run(w.at(4, 0)).await;
+            assert!(report.succeeded(), "{:?}", report.failures);
+            writes(&w).len() as u32
+        };
+        assert_eq!(positions, cap + 1, "the smoke run makes {cap} pause(s) and a bid change");
+        let step = settings.params.guardrails.max_bid_step;
+        for kind in [WriteFaultKind::DropAfterApply, WriteFaultKind::HangAfterApply] {
+            for nth in 1..=positions {
+                let case = format!("{kind:?} at write {nth} of {positions} (at most {cap} pauses a day)");
+                let w = world(4).await;
+                let start = snapshot(&w);
+                w.sb.with(|s| {
+                    s.faults.set(FaultParams { write_fault: Some(WriteFault { nth, kind }), ..FaultParams::default() })
+                });
+                let (o, _) = optimizer(&w, settings.clone());
+                let clock = w.at(4, 0);
+                // `None`: killed mid-write, as the Lambda runtime would at its timeout.
+                let first = tokio::time::timeout(std::time::Duration::from_millis(1500), o.run(clock)).await.ok();
+                assert_eq!(first.is_none(), kind == WriteFaultKind::HangAfterApply, "{case}");
+                let killed = first.as_ref().map(|r| r.run_id.clone());
+                w.sb.with(|s| s.faults.set(FaultParams::default()));
+
+                // The next run, after the dead one's timeout: it reconciles, then decides.
+                let (again, _) = optimizer(&w, settings.clone());
+                let rerun = again.run(w.at(4, RUN_TIMEOUT.num_minutes() + 1)).await;
+                assert!(rerun.succeeded(), "{case}: {:?}", rerun.failures);
+                if kind == WriteFaultKind::HangAfterApply {
+                    assert_eq!(rerun.recovered.len(), 1, "{case}: the killed run is rebuilt: {:?}", rerun.recovered);
+                }
+
+                // Guardrails for the day: at most one pause per campaign, bids moved by at most one step.
+                let now = snapshot(&w);
+                let paused = w.sb.with(|s| {
+                    let mut by_campaign = std::collections::BTreeMap::<u64, u32>::new();
+                    for c in s.market.creatives() {
+                        if start[&format!("creative {}", c.id)] == "ACTIVE" && c.intended_status == "PAUSED" {
+                            *by_campaign.entry(c.campaign).or_default() += 1;
+                        }
+                    }
+                    by_campaign
+                });
+                assert!(
+                    paused.values().all(|n| *n <= cap),
+                    "{case}: at most {cap} pauses per campaign a day: {paused:?}"
+                );
+                for (k, v) in &now {
+                    if k.ends_with(" bid") {
+                        let (a, b) = (start[k].parse::<f64>().unwrap(), v.parse::<f64>().unwrap());
+                        assert!((b / a - 1.0).abs() <= step + 1e-9, "{case}: {k} {a} → {b}: more than one step");
+                    }
+                }
+                // Every change LinkedIn holds is in the audit log, applied, with the state it left.
+                let latest = audit::latest_changes(w.store.as_ref(), clock.as_of, 7).await.unwrap();
+                for (k, v) in now.iter().filter(|(k, v)| start[*k] != **v) {
+                    let logged = latest.iter().any(|(e, l)| {
+                        let money = |d: Option<rust_decimal::Decimal>| {
+                            d.map(|d| (d * rust_decimal::Decimal::from(1_000_000)).normalize().to_string())
+                        };
+                        match e {
+                            Entity::Creative { id, .. } => {
+                                *k == format!("creative {id}") && l.after.status.as_deref() == Some(v.as_str())
+                            }
+                            Entity::Campaign { id } => {
+                                (*k == format!("campaign {id} bid")
+                                    && money(l.after.bid).as_deref() == Some(v.as_str()))
+                                    || (*k == format!("campaign {id} budget")
+                                        && money(l.after.daily_budget).as_deref() == Some(v.as_str()))
+                            }
+                        }
+                    });
+                    let lines: Vec<_> = latest.values().map(|l| (l.entity, l.outcome, l.after.clone())).collect();
+                    assert!(logged, "{case}: {k} is {v} at LinkedIn but no applied audit line says so: {lines:?}");
+                }
+
+                // Undo the re-run, then the first (killed or not): every entity is as it started.
+                let mut runs = vec![rerun.run_id.clone()];
+                let killed = match killed {
+                    Some(run) => run,
+                    // The killed run's id is only in its write-ahead log.
+                    None => {
+                        let keys = w.store.list("logs/write_ahead/").await.unwrap();
+                        let run = keys
+                            .iter()
+                            .map(|k| k.key.rsplit('/').nth(1).unwrap().to_string())
+                            .find(|r| *r != rerun.run_id.0);
+                        linkedin_core::layout::RunId(run.expect("the killed run left intents"))
+                    }
+                };
+                runs.push(killed);
+                for (i, run) in runs.iter().enumerate() {
+                    let clock = w.at(4, RUN_TIMEOUT.num_minutes() + 2 + i as i64);
+                    let undo = optimizer::undo::undo(w.store.clone(), &w.client, run, clock, false).await.unwrap();
+                    assert!(undo.failures.is_empty(), "{case}: undo {run}: {:?}", undo.failures);
+                }
+                assert_eq!(snapshot(&w), start, "{case}: undo restores every entity");
+            }
+        }
+    }
+}
+
+/// No blind overwrite: a person changes a campaign's bid in Campaign Manager while the run is between
+/// reading it and writing it; the run reads it again before the write, leaves the person's bid, and
+/// says so in the audit log and the report.
+#[tokio::test]
+async fn a_bid_changed_by_a_person_since_the_run_read_it_is_not_overwritten() {
+    use sandbox::scenario::{FaultParams, WriteFault, WriteFaultKind};
+    let w = world(4).await;
+    let campaign = w.sb.with(|s| s.market.campaigns().next().unwrap().id);
+    // The run's first write is a pause; as it lands, the person sets the bid to $7.
+    let kind = WriteFaultKind::PersonSetsBid { campaign, bid_micros: 7_000_000 };
+    w.sb.with(|s| {
+        s.faults.set(FaultParams { write_fault: Some(WriteFault { nth: 1, kind }), ..FaultParams::default() })
+    });
+    let (o, out) = optimizer(&w, eager(false));
+    let report = o.run(w.at(4, 0)).await;
+    assert!(report.succeeded(), "{:?}", report.failures);
+    let bid = report.lines.iter().find(|l| matches!(l.action, Action::SetBid { .. })).expect("a bid decision");
+    assert_eq!(bid.outcome, Outcome::Skipped, "{bid:?}");
+    let why = bid.skipped_because.as_deref().unwrap();
+    assert!(why.contains("changed at LinkedIn since this run read it (bid 7 now, bid 6.5 when read)"), "{why}");
+    assert_eq!(bid.after, bid.before, "the line records no change");
+    assert_eq!(w.sb.with(|s| s.market.campaign(campaign).unwrap().bid.0), 7_000_000, "the person's bid stands");
+    assert!(!writes(&w).iter().any(|(path, _)| path.ends_with(&format!("/adCampaigns/{campaign}"))), "no bid write");
+    let text = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+    assert!(text.contains("not overwritten"), "{text}");
+}

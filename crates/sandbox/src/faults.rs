@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 use crate::http::{ApiError, Response};
-use crate::scenario::FaultParams;
+use crate::scenario::{FaultParams, WriteFaultKind};
 use crate::stats::rng_for;
 
 const STREAM_FAULTS: u64 = 0x6661756c; // "faul"
@@ -33,6 +33,8 @@ pub struct Faults {
     seen: HashMap<u64, u32>,
     consecutive: HashMap<u64, u32>,
     day_limited: BTreeMap<String, NaiveDate>,
+    /// Writes seen since the write fault was set.
+    writes: u32,
 }
 
 /// FNV-1a: a stable hash (std's hasher may change between Rust releases).
@@ -51,7 +53,27 @@ pub fn fnv1a(parts: &[&[u8]]) -> u64 {
 
 impl Faults {
     pub fn new(params: FaultParams, seed: u64) -> Self {
-        Self { params, seed, seen: HashMap::new(), consecutive: HashMap::new(), day_limited: BTreeMap::new() }
+        Self {
+            params,
+            seed,
+            seen: HashMap::new(),
+            consecutive: HashMap::new(),
+            day_limited: BTreeMap::new(),
+            writes: 0,
+        }
+    }
+
+    /// New settings (the admin endpoint): the write count restarts with them.
+    pub fn set(&mut self, params: FaultParams) {
+        self.params = params;
+        self.writes = 0;
+    }
+
+    /// Counts a write that is about to be applied and says what to do after applying it, if this is
+    /// the write the [`WriteFault`] names.
+    pub fn after_write(&mut self) -> Option<WriteFaultKind> {
+        self.writes = self.writes.saturating_add(1);
+        self.params.write_fault.filter(|f| f.nth == self.writes).map(|f| f.kind)
     }
 
     /// Decides the fault for one request, or none. `resource` names the throttled resource

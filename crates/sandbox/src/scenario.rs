@@ -159,7 +159,35 @@ pub struct FaultParams {
     /// Access tokens stop working this many simulated hours after they were issued, whatever their
     /// `expires_in` said (LinkedIn can revoke a token at any time): exercises refresh-on-401.
     pub token_revoke_hours: Option<u32>,
+    /// A crash-test fault on one write: see [`WriteFault`].
+    pub write_fault: Option<WriteFault>,
 }
+
+/// A fault on the `nth` write (1-based: every state-changing POST counts, from when the fault was set)
+/// that strikes *after* the sandbox applied the change, so the client cannot know whether it was:
+/// the crash tests' "LinkedIn did it but the answer never came".
+#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct WriteFault {
+    pub nth: u32,
+    pub kind: WriteFaultKind,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteFaultKind {
+    /// Apply the write, then close the connection without an answer.
+    DropAfterApply,
+    /// Apply the write, then hold the connection for an hour without answering (a hung call: the
+    /// caller's timeout, or the Lambda's, ends it).
+    HangAfterApply,
+    /// Apply the write and answer; meanwhile a person sets `campaign`'s bid (micros, the account's
+    /// currency) in Campaign Manager: a later write of the same run must not overwrite it.
+    PersonSetsBid { campaign: u64, bid_micros: u64 },
+}
+
+/// How long a [`WriteFaultKind::HangAfterApply`] holds the answer back (real time).
+pub const HANG_MS: u64 = 3_600_000;
 
 impl Default for FaultParams {
     fn default() -> Self {
@@ -174,6 +202,7 @@ impl Default for FaultParams {
             max_consecutive: 2,
             retry_after_seconds: None,
             token_revoke_hours: None,
+            write_fault: None,
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::ground_truth::GroundTruth;
 use crate::http::{ApiError, Request, Response};
 use crate::market::Market;
 use crate::oauth::{Tokens, unauthorized};
-use crate::scenario::{FaultParams, Scenario};
+use crate::scenario::{FaultParams, HANG_MS, Scenario, WriteFaultKind};
 
 /// Prefix of the sandbox's own endpoints (LinkedIn has no path starting with `_`).
 pub const ADMIN_PREFIX: &str = "/_sandbox/";
@@ -155,8 +155,28 @@ impl Service {
             entry.fault = Some(format!("slow {delay_ms} ms"));
         }
 
+        let is_write = method == "POST" && !tunneled;
         let response = self.versioned(req, method, &query, segments, tunneled).unwrap_or_else(|e| e.response());
-        Outcome::Respond { response, delay_ms }
+        let applied = is_write && (200..300).contains(&response.status);
+        match if applied { self.faults.after_write() } else { None } {
+            Some(WriteFaultKind::DropAfterApply) => {
+                entry.fault = Some("drop after the write was applied".into());
+                Outcome::Drop
+            }
+            Some(WriteFaultKind::HangAfterApply) => {
+                entry.fault = Some("hang after the write was applied".into());
+                Outcome::Respond { response, delay_ms: HANG_MS }
+            }
+            Some(WriteFaultKind::PersonSetsBid { campaign, bid_micros }) => {
+                let currency = self.scenario.account.currency.clone();
+                match self.market.set_bid(campaign, crate::money::Micros(bid_micros), &currency) {
+                    Ok(()) => entry.fault = Some(format!("a person set campaign {campaign}'s bid meanwhile")),
+                    Err(e) => entry.fault = Some(format!("a person's bid edit was refused: {e:?}")),
+                }
+                Outcome::Respond { response, delay_ms }
+            }
+            None => Outcome::Respond { response, delay_ms },
+        }
     }
 
     fn versioned(
@@ -217,7 +237,7 @@ impl Service {
             ("POST", "faults") => {
                 let params: FaultParams = serde_json::from_value(body()?)
                     .map_err(|e| ApiError::bad_request(format!("fault settings: {e}")))?;
-                self.faults.params = params;
+                self.faults.set(params);
                 Ok(Response::json(200, &serde_json::to_value(&self.faults.params).expect("serialises")))
             }
             ("GET", "requests") => Ok(Response::json(200, &json!({ "requests": self.log }))),
