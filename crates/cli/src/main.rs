@@ -443,6 +443,7 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
                 settings: None,
                 models: args.models,
                 publish_copy: !args.no_publish,
+                soak: None,
             };
             let report = demo::run(&opts).await.context("the demo could not run")?;
             if args.json {

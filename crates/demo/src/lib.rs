@@ -13,6 +13,7 @@ pub mod html;
 pub mod markets;
 pub mod reconcile;
 pub mod schedule;
+pub mod soak;
 pub mod summary;
 
 use std::path::{Path, PathBuf};
@@ -67,6 +68,9 @@ pub struct DemoOptions {
     /// Publish each Monday batch's best-ranked variation, as a reviewer running `copy approve <batch> 1`
     /// would; the sandbox gives the new creative its own latent CTR from its copy.
     pub publish_copy: bool,
+    /// Run as a soak ([`soak::Soak`]): its faults instead of the scenario's, the optimizer killed
+    /// mid-write on some days, and the findings checked at the end.
+    pub soak: Option<soak::Soak>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -123,6 +127,8 @@ pub struct DemoReport {
     pub oracle: Vec<sandbox::policy::OracleChoice>,
     pub daily: Vec<DailyPoint>,
     pub html_report: PathBuf,
+    /// A soak's findings (`DemoOptions::soak`).
+    pub soak: Option<soak::SoakFindings>,
 }
 
 impl DemoReport {
@@ -204,6 +210,9 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport, DemoError> {
     let mut scenario = Scenario::load(&opts.scenario)?;
     if let Some(seed) = opts.seed {
         scenario.seed = seed;
+    }
+    if let Some(soak) = &opts.soak {
+        scenario.faults = soak.faults.clone();
     }
     let days = opts.days.unwrap_or(scenario.days);
     if !(1..=365).contains(&days) {
@@ -306,6 +315,10 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport, DemoError> {
     }
 
     let mut runs: Vec<JobRun> = Vec::new();
+    // The soak's kills: which days and at which write, from the seed.
+    let mut kills = fastrand::Rng::with_seed(scenario.seed ^ 0x6b69_6c6c);
+    let mut killed: Vec<(NaiveDate, u32)> = Vec::new();
+    let mut last_run_requests = 30u32;
     let run_collector = |at: chrono::DateTime<chrono::Utc>| {
         let collector = &collector;
         async move {
@@ -326,8 +339,33 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport, DemoError> {
                     JobRun { job, at, succeeded: report.succeeded(), summary: report.summary() }
                 }
                 Job::Optimizer => {
-                    let report = optimizer.run(RunClock { as_of: at.date_naive(), now: at }).await;
-                    JobRun { job, at, succeeded: report.succeeded(), summary: report.summary() }
+                    let clock = RunClock { as_of: at.date_naive(), now: at };
+                    // A random point of the run: one of as many requests as the last run made.
+                    let kill = opts.soak.as_ref().filter(|s| kills.f64() < s.kill_share);
+                    let kill = kill.map(|_| kills.u32(1..=last_run_requests.max(2)));
+                    let before = sb.with(|s| s.log.len());
+                    let run = match kill {
+                        None => {
+                            let report = optimizer.run(clock).await;
+                            JobRun { job, at, succeeded: report.succeeded(), summary: report.summary() }
+                        }
+                        Some(nth) => match soak::killed_at_request(&sb, nth, optimizer.run(clock)).await {
+                            Some(report) => {
+                                JobRun { job, at, succeeded: report.succeeded(), summary: report.summary() }
+                            }
+                            None => {
+                                killed.push((day, nth));
+                                JobRun {
+                                    job,
+                                    at,
+                                    succeeded: false,
+                                    summary: format!("optimizer killed at its API request {nth} (soak)"),
+                                }
+                            }
+                        },
+                    };
+                    last_run_requests = sb.with(|s| s.log.len() - before) as u32;
+                    run
                 }
                 Job::CopyGenerator => {
                     let report = copy_generator.run(RunClock { as_of: at.date_naive(), now: at }).await;
@@ -357,6 +395,18 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport, DemoError> {
     let api = client.stats();
     let token_refreshes = client.auth_events().await.refreshes;
 
+    let soak = match &opts.soak {
+        None => None,
+        Some(_) => {
+            let initial = sandbox::market::Market::new(scenario.clone());
+            let mut f = soak::check(store.as_ref(), &initial, &system, &optimizer.settings.params).await?;
+            f.days = days;
+            f.kills = killed;
+            f.creative_days_wrong = reconciliation.mismatches
+                + reconciliation.creative_days_truth.abs_diff(reconciliation.creative_days_collected);
+            Some(f)
+        }
+    };
     let reports = opts.data_dir.join("reports");
     std::fs::create_dir_all(&reports)
         .map_err(|source| DemoError::Io { path: reports.display().to_string(), source })?;
@@ -379,6 +429,7 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport, DemoError> {
         oracle: truth.oracle.clone(),
         daily,
         html_report: html_path.clone(),
+        soak,
     };
     let html = html::render(&report, &truth, &system);
     std::fs::write(&html_path, html)

@@ -126,6 +126,7 @@ pub async fn run_market(
         models: None,
         // Published variations would be new creatives the oracle does not know: judge the decisions alone.
         publish_copy: false,
+        soak: None,
     };
     let report = crate::run(&opts).await?;
     // Not `succeeded()`: with more than LOOKBACK_DAYS of conversion lag the store lacks the latest

@@ -35,6 +35,8 @@ pub struct Faults {
     day_limited: BTreeMap<String, NaiveDate>,
     /// Writes seen since the write fault was set.
     writes: u32,
+    /// API requests seen since the faults were set.
+    requests: u32,
 }
 
 /// FNV-1a: a stable hash (std's hasher may change between Rust releases).
@@ -60,6 +62,7 @@ impl Faults {
             consecutive: HashMap::new(),
             day_limited: BTreeMap::new(),
             writes: 0,
+            requests: 0,
         }
     }
 
@@ -67,6 +70,13 @@ impl Faults {
     pub fn set(&mut self, params: FaultParams) {
         self.params = params;
         self.writes = 0;
+        self.requests = 0;
+    }
+
+    /// Counts an API request and says whether it is the one [`FaultParams::hang_at_request`] names.
+    pub fn hangs_here(&mut self) -> bool {
+        self.requests = self.requests.saturating_add(1);
+        self.params.hang_at_request == Some(self.requests)
     }
 
     /// Counts a write that is about to be applied and says what to do after applying it, if this is

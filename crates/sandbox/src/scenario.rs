@@ -161,6 +161,9 @@ pub struct FaultParams {
     pub token_revoke_hours: Option<u32>,
     /// A crash-test fault on one write: see [`WriteFault`].
     pub write_fault: Option<WriteFault>,
+    /// Hold the answer to the n-th API request (1-based, from when the faults were set) for an hour,
+    /// after applying it if it is a write: a run killed at a random point, as the soak does.
+    pub hang_at_request: Option<u32>,
 }
 
 /// A fault on the `nth` write (1-based: every state-changing POST counts, from when the fault was set)
@@ -203,6 +206,7 @@ impl Default for FaultParams {
             retry_after_seconds: None,
             token_revoke_hours: None,
             write_fault: None,
+            hang_at_request: None,
         }
     }
 }

@@ -157,6 +157,10 @@ impl Service {
 
         let is_write = method == "POST" && !tunneled;
         let response = self.versioned(req, method, &query, segments, tunneled).unwrap_or_else(|e| e.response());
+        if self.faults.hangs_here() {
+            entry.fault = Some(format!("hang at request {}", self.faults.params.hang_at_request.unwrap_or_default()));
+            return Outcome::Respond { response, delay_ms: HANG_MS };
+        }
         let applied = is_write && (200..300).contains(&response.status);
         match if applied { self.faults.after_write() } else { None } {
             Some(WriteFaultKind::DropAfterApply) => {
