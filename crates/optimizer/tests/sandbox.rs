@@ -533,3 +533,25 @@ async fn a_bid_changed_by_a_person_since_the_run_read_it_is_not_overwritten() {
     let text = String::from_utf8(out.lock().unwrap().clone()).unwrap();
     assert!(text.contains("not overwritten"), "{text}");
 }
+
+/// A write LinkedIn applied whose answer was lost (the connection dropped after the change) and that
+/// the client does not retry: the run reads the entity again, finds the change, and logs it applied.
+#[tokio::test]
+async fn a_write_whose_answer_was_lost_is_settled_by_reading_the_entity_again() {
+    use linkedin_core::linkedin::retry::RetryPolicy;
+    use sandbox::scenario::{FaultParams, WriteFault, WriteFaultKind};
+    let w = world(4).await;
+    let kind = WriteFaultKind::DropAfterApply;
+    w.sb.with(|s| {
+        s.faults.set(FaultParams { write_fault: Some(WriteFault { nth: 1, kind }), ..FaultParams::default() })
+    });
+    let (mut o, _) = optimizer(&w, eager(false));
+    o.client = common::client_with_retry(&w, RetryPolicy { max_retries: 0, ..RetryPolicy::default() });
+    let report = o.run(w.at(4, 0)).await;
+    assert!(report.succeeded(), "{:?}", report.failures);
+    let pause = report.lines.iter().find(|l| l.action == Action::Pause && l.skipped_because.is_none());
+    let pause = pause.expect("a pause");
+    assert_eq!(pause.outcome, Outcome::Applied, "{pause:?}");
+    assert!(pause.reason.contains("LinkedIn applied it though its answer was lost"), "{}", pause.reason);
+    assert_eq!(writes(&w).len(), report.counts.paused + report.counts.bid_changes, "sent once each, not repeated");
+}

@@ -94,6 +94,24 @@ pub async fn world_in(days: i64, store: Arc<dyn ObjectStore>) -> World {
     w
 }
 
+/// A client of the world's sandbox like the world's, with its own retry policy.
+pub fn client_with_retry(w: &World, retry: linkedin_core::linkedin::retry::RetryPolicy) -> Arc<LinkedInClient> {
+    let scenario = w.sb.with(|s| s.scenario.clone());
+    let mut config = LinkedInConfig::new(
+        &w.sb.base_url(),
+        AccountId(scenario.account.id),
+        CredentialsConfig::AccessToken(Secret::new(scenario.oauth.access_token.clone())),
+    );
+    config.retry = retry;
+    let tokens = TokenProvider::new(
+        TokenSource::Fixed(Secret::new(scenario.oauth.access_token.clone())),
+        &config.oauth_base_url,
+        http_client(),
+        w.sb.clock(),
+    );
+    Arc::new(LinkedInClient::new(&config, Arc::new(tokens), http_client()))
+}
+
 /// A collector like the world's (same client, store and settings), to vary a field.
 pub fn collector_like(w: &World) -> Collector {
     Collector {
