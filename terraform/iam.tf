@@ -5,6 +5,10 @@
 locals {
   bucket_arn = aws_s3_bucket.data.arn
 
+  # Each job's write prefixes, split: those it may overwrite, and the write-once ones (locals.tf).
+  s3_write_once = { for job in local.jobs : job => [for p in local.s3_access[job].write : p if contains(local.write_once_prefixes, p)] }
+  s3_rewrite    = { for job in local.jobs : job => [for p in local.s3_access[job].write : p if !contains(local.write_once_prefixes, p)] }
+
   # The statements of each job's policy, as data; rendered by data.aws_iam_policy_document.job below.
   job_statements = {
     for job in local.jobs : job => concat(
@@ -41,12 +45,22 @@ locals {
           condition = [{ test = "StringLike", variable = "s3:prefix", values = [for p in local.s3_access[job].read : "${p}*"] }]
         },
       ],
-      length(local.s3_access[job].write) == 0 ? [] : [
+      length(local.s3_rewrite[job]) == 0 ? [] : [
         {
           sid       = "WritePrefixes"
           actions   = ["s3:PutObject"]
-          resources = [for p in local.s3_access[job].write : "${local.bucket_arn}/${p}*"]
+          resources = [for p in local.s3_rewrite[job] : "${local.bucket_arn}/${p}*"]
           condition = []
+        },
+      ],
+      length(local.s3_write_once[job]) == 0 ? [] : [
+        {
+          # The audit and write-ahead logs: only a conditional PUT (If-None-Match: *, which creates and never
+          # replaces), the form AWS documents for enforcing it; the bucket policy refuses any other write.
+          sid       = "WriteOncePrefixes"
+          actions   = ["s3:PutObject"]
+          resources = [for p in local.s3_write_once[job] : "${local.bucket_arn}/${p}*"]
+          condition = [{ test = "Null", variable = "s3:if-none-match", values = ["false"] }]
         },
       ],
       contains(local.linkedin_secret_jobs, job) ? [

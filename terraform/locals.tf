@@ -80,7 +80,8 @@ locals {
   # --- Bucket access by key prefix (README.md "Object-store layout"), checked against the code ---------
   # read: s3:GetObject on <prefix>* and s3:ListBucket for the prefix (the jobs list a partition, then read
   # it; ListBucket also makes a missing key a 404, which the jobs treat as "none yet", instead of a 403).
-  # write: s3:PutObject on <prefix>*. No job deletes objects, so no role may.
+  # write: s3:PutObject on <prefix>*; on a write-once prefix (below) only with If-None-Match (iam.tf). No
+  # job deletes objects, so no role may.
   s3_access = {
     collector = {
       read  = []
@@ -93,27 +94,35 @@ locals {
     }
     optimizer = {
       # processed/creative_daily + raw/campaigns: performance (local or through Athena, which reads them
-      # with the caller's permissions); collector_runs: freshness; optimizer_actions: cooldowns and reviews.
+      # with the caller's permissions); collector_runs: freshness; optimizer_actions: cooldowns and reviews;
+      # write_ahead: intents recorded before each LinkedIn write and their outcomes, read back to reconcile.
       read = concat(
-        ["processed/creative_daily/", "raw/campaigns/", "logs/collector_runs/", "logs/optimizer_actions/", "models/bid_optimizer/"],
+        ["processed/creative_daily/", "raw/campaigns/", "logs/collector_runs/", "logs/optimizer_actions/", "logs/write_ahead/", "models/bid_optimizer/"],
         var.athena_enabled ? [local.athena_results_prefix] : [],
       )
-      write = concat(["logs/optimizer_actions/", "reports/optimizer/"], var.athena_enabled ? [local.athena_results_prefix] : [])
+      write = concat(["logs/optimizer_actions/", "logs/write_ahead/", "reports/optimizer/"], var.athena_enabled ? [local.athena_results_prefix] : [])
     }
     copy-generator = {
-      # raw/creatives: the winners' copy; optimizer_actions: what was already published (AUTO_PUBLISH).
+      # raw/creatives: the winners' copy; optimizer_actions: what was already published (AUTO_PUBLISH);
+      # write_ahead: a publish is a LinkedIn write, recorded before and after like the optimizer's.
       read = concat(
         ["processed/creative_daily/", "raw/campaigns/", "raw/creatives/", "models/creative_scorer/"],
-        var.copy_generator_auto_publish ? ["logs/optimizer_actions/"] : [],
+        var.copy_generator_auto_publish ? ["logs/optimizer_actions/", "logs/write_ahead/"] : [],
         var.athena_enabled ? [local.athena_results_prefix] : [],
       )
       write = concat(
         ["copy/pending/"],
-        var.copy_generator_auto_publish ? ["logs/optimizer_actions/"] : [],
+        var.copy_generator_auto_publish ? ["logs/optimizer_actions/", "logs/write_ahead/"] : [],
         var.athena_enabled ? [local.athena_results_prefix] : [],
       )
     }
   }
+
+  # Write-once records: the audit log and the write-ahead log (README.md "Audit history on AWS"). Each
+  # object is written once with If-None-Match: * (ObjectStore::put_new); the bucket policy (s3.tf) refuses
+  # any other write and every delete there, the roles may write there only conditionally (iam.tf), and
+  # their old versions are kept audit_noncurrent_version_expiration_days (s3.tf lifecycle).
+  write_once_prefixes = ["logs/optimizer_actions/", "logs/write_ahead/"]
 
   # Lambda's retries of a failed scheduled run (lambda.tf): only for the jobs whose repeat is harmless.
   retry_attempts = { collector = 2, data-processor = 2, optimizer = 0, copy-generator = 0 }

@@ -1,5 +1,6 @@
 # The data bucket: everything the jobs read and write (README.md "Object-store layout"), the models, the
-# Athena results and the SageMaker code. Private, encrypted, versioned, TLS only.
+# Athena results and the SageMaker code. Private, encrypted, versioned, TLS only; the audit and write-ahead
+# logs written once and never deleted, their old versions kept at least a year.
 
 resource "aws_s3_bucket" "data" {
   #checkov:skip=CKV_AWS_18:Server access logs need a second bucket and would log the jobs' own few hundred requests a day; the four roles are the only writers (iam.tf) and CloudTrail records the management calls.
@@ -50,13 +51,27 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "data" {
   }
 }
 
+locals {
+  # How long an overwritten or deleted version is kept, by prefix. One rule per prefix, so that no two
+  # rules with a noncurrent expiration cover the same key: where rules overlap, S3 honours the shorter
+  # expiration (AWS, "How Amazon S3 handles conflicts in lifecycle configurations"), and a bucket-wide
+  # rule of noncurrent_version_expiration_days would cut the audit logs' year to 30 days. A prefix not
+  # listed here keeps its old versions (nothing expires them); the tests check every prefix a job or
+  # SageMaker writes is listed.
+  noncurrent_version_days = merge(
+    { for p in ["raw/", "processed/", "logs/collector_runs/", "reports/", "copy/", "models/", "code/", local.athena_results_prefix] : p => var.noncurrent_version_expiration_days },
+    { for p in local.write_once_prefixes : p => var.audit_noncurrent_version_expiration_days },
+  )
+}
+
 resource "aws_s3_bucket_lifecycle_configuration" "data" {
   bucket = aws_s3_bucket.data.id
 
   # The design's rules, with two corrections: processed data goes to Glacier INSTANT Retrieval, because
   # the data processor reads the whole processed/creative_daily history every day for the training sets
   # and a GetObject on a Glacier Flexible Retrieval object fails (InvalidObjectState) until restored; and
-  # noncurrent versions expire, else versioning would keep every overwritten partition forever.
+  # noncurrent versions expire, else versioning would keep every overwritten partition forever. No rule
+  # expires the current version of anything under logs/ (the audit and write-ahead logs are kept).
 
   rule {
     id     = "expire-raw-pulls"
@@ -106,17 +121,31 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
     }
   }
 
+  # expire-noncurrent-raw, ..., expire-noncurrent-logs-optimizer_actions: see noncurrent_version_days.
+  dynamic "rule" {
+    for_each = local.noncurrent_version_days
+
+    content {
+      id     = "expire-noncurrent-${trim(replace(rule.key, "/", "-"), "-")}"
+      status = "Enabled"
+
+      filter {
+        prefix = rule.key
+      }
+
+      noncurrent_version_expiration {
+        noncurrent_days = rule.value
+      }
+    }
+  }
+
   rule {
-    id     = "expire-noncurrent-versions-and-uploads"
+    id     = "abort-incomplete-uploads"
     status = "Enabled"
 
-    # Every object (an empty prefix).
+    # Every object (an empty prefix). No expiration here, so it overlaps no retention above.
     filter {
       prefix = ""
-    }
-
-    noncurrent_version_expiration {
-      noncurrent_days = var.noncurrent_version_expiration_days
     }
 
     abort_incomplete_multipart_upload {
@@ -146,6 +175,49 @@ data "aws_iam_policy_document" "bucket" {
       test     = "Bool"
       variable = "aws:SecureTransport"
       values   = ["false"]
+    }
+  }
+
+  # The audit and write-ahead logs are written once (locals.tf write_once_prefixes). A PUT there must carry
+  # If-None-Match, which S3 only accepts as "*" on a PUT and which makes it fail with 412 when the key
+  # exists: so no object there can be replaced. This is AWS's documented form ("Enforce conditional writes
+  # on Amazon S3 buckets": the Null test on s3:if-none-match), as a Deny for everyone. It also refuses
+  # multipart uploads and CopyObject into these prefixes (neither can carry the header); the jobs write
+  # each record with one small PutObject (ObjectStore::put_new).
+  statement {
+    sid       = "DenyOverwritesOfWriteOnceLogs"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = [for p in local.write_once_prefixes : "${aws_s3_bucket.data.arn}/${p}*"]
+
+    # Wildcard: every principal (a Deny: the jobs' roles, operators and administrators alike).
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "s3:if-none-match"
+      values   = ["true"]
+    }
+  }
+
+  # Nor deleted: no delete marker hides a record and no version is removed, by anyone. Nothing in the
+  # code deletes there (undo and reconciliation add records); S3's own lifecycle expiration of old
+  # versions is not a request and no bucket policy applies to it. No break-glass role exists: whoever
+  # may change this policy (s3:PutBucketPolicy, an administrator) can lift it, which CloudTrail records;
+  # README.md "Rolling back" says how to decommission the bucket.
+  statement {
+    sid       = "DenyDeletesOfWriteOnceLogs"
+    effect    = "Deny"
+    actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion"]
+    resources = [for p in local.write_once_prefixes : "${aws_s3_bucket.data.arn}/${p}*"]
+
+    # Wildcard: every principal (a Deny).
+    principals {
+      type        = "*"
+      identifiers = ["*"]
     }
   }
 }

@@ -355,13 +355,24 @@ variable "raw_expiration_days" {
 }
 
 variable "noncurrent_version_expiration_days" {
-  description = "Days an overwritten or deleted object version is kept (versioning is on: a bad run's overwrite can be undone within this time)."
+  description = "Days an overwritten or deleted object version is kept (versioning is on: a bad run's overwrite can be undone within this time), except under the audit and write-ahead logs (audit_noncurrent_version_expiration_days)."
   type        = number
   default     = 30
 
   validation {
     condition     = var.noncurrent_version_expiration_days >= 1 && floor(var.noncurrent_version_expiration_days) == var.noncurrent_version_expiration_days
     error_message = "noncurrent_version_expiration_days must be a whole number >= 1."
+  }
+}
+
+variable "audit_noncurrent_version_expiration_days" {
+  description = "Days an overwritten or deleted version of the audit log (logs/optimizer_actions/) or the write-ahead log (logs/write_ahead/) is kept. Those objects are written once and the bucket policy refuses overwrites and deletes, so an old version exists only if someone lifted the policy: it is the evidence, kept at least a year."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.audit_noncurrent_version_expiration_days >= 365 && floor(var.audit_noncurrent_version_expiration_days) == var.audit_noncurrent_version_expiration_days
+    error_message = "audit_noncurrent_version_expiration_days must be a whole number >= 365 (the audit history is kept at least a year)."
   }
 }
 

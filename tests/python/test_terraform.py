@@ -374,10 +374,12 @@ def test_the_bucket_is_private_encrypted_versioned_tls_only_with_the_lifecycle(s
     assert all(s3.get_public_access_block(Bucket=BUCKET)["PublicAccessBlockConfiguration"].values())
     assert s3.get_bucket_versioning(Bucket=BUCKET)["Status"] == "Enabled"
     assert s3.get_bucket_ownership_controls(Bucket=BUCKET)["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
-    policy = json.loads(s3.get_bucket_policy(Bucket=BUCKET)["Policy"])
-    [deny] = policy["Statement"]
+    statements = bucket_policy(s3)
+    assert set(statements) == {"DenyInsecureTransport", "DenyOverwritesOfWriteOnceLogs", "DenyDeletesOfWriteOnceLogs"}
+    deny = statements["DenyInsecureTransport"]
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    assert set(deny["Resource"]) == {BUCKET_ARN, f"{BUCKET_ARN}/*"}
+    assert set(deny["Resource"]) == {BUCKET_ARN, f"{BUCKET_ARN}/*"} and deny["Action"] == ["s3:*"]
+    assert deny["Principal"] == "*"
 
     rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=BUCKET)["Rules"]}
     assert rules["expire-raw-pulls"]["Filter"]["Prefix"] == "raw/" and rules["expire-raw-pulls"]["Expiration"]["Days"] == 90
@@ -385,9 +387,144 @@ def test_the_bucket_is_private_encrypted_versioned_tls_only_with_the_lifecycle(s
     assert tiers["Filter"]["Prefix"] == "processed/"
     assert [(t["Days"], t["StorageClass"]) for t in tiers["Transitions"]] == [(30, "STANDARD_IA"), (90, "GLACIER_IR")]
     assert rules["expire-athena-results"]["Filter"]["Prefix"] == "athena-results/"
-    everything = rules["expire-noncurrent-versions-and-uploads"]
-    assert everything["NoncurrentVersionExpiration"]["NoncurrentDays"] == 30
-    assert everything["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 7
+    uploads = rules["abort-incomplete-uploads"]
+    assert uploads["Filter"]["Prefix"] == "" and uploads["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 7
+    assert not {"Expiration", "NoncurrentVersionExpiration"} & set(uploads), "the bucket-wide rule must not expire anything"
+    noncurrent = {r["Filter"]["Prefix"]: r["NoncurrentVersionExpiration"]["NoncurrentDays"]
+                  for r in rules.values() if "NoncurrentVersionExpiration" in r}
+    assert noncurrent == {
+        "raw/": 30, "processed/": 30, "logs/collector_runs/": 30, "reports/": 30, "copy/": 30, "models/": 30,
+        "code/": 30, "athena-results/": 30, "logs/optimizer_actions/": 365, "logs/write_ahead/": 365,
+    }
+    assert rules["expire-noncurrent-logs-optimizer_actions"]["Filter"]["Prefix"] == "logs/optimizer_actions/"
+
+
+# --- The audit history: written once, never deleted, old versions kept a year --------------------------
+
+WRITE_ONCE = ("logs/optimizer_actions/", "logs/write_ahead/")
+
+
+def as_list(value) -> list:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def bucket_policy(s3, bucket: str = BUCKET) -> dict[str, dict]:
+    """The bucket policy's statements by Sid, Action and Resource always lists."""
+    out = {}
+    for st in json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]:
+        out[st["Sid"]] = {**st, "Action": as_list(st["Action"]), "Resource": as_list(st["Resource"])}
+    return out
+
+
+def overlapping(rules: list[dict], prefix: str) -> list[dict]:
+    """The enabled lifecycle rules that apply to some key under `prefix` (theirs contains it, or it theirs)."""
+    out = []
+    for r in rules:
+        theirs = r.get("Filter", {}).get("Prefix", r.get("Prefix", ""))
+        if r["Status"] == "Enabled" and (prefix.startswith(theirs) or theirs.startswith(prefix)):
+            out.append(r)
+    return out
+
+
+def test_the_audit_and_write_ahead_logs_are_write_once_for_everyone(stack, applied):
+    """What terraform/s3.tf puts in the bucket policy, as applied. That S3 enforces it is AWS's side:
+    moto does not evaluate these conditions (the next test pins what it does)."""
+    statements = bucket_policy(stack.moto.client("s3"))
+    objects = {f"{BUCKET_ARN}/{p}*" for p in WRITE_ONCE}
+
+    put = statements["DenyOverwritesOfWriteOnceLogs"]
+    assert put["Effect"] == "Deny" and put["Principal"] == "*"
+    assert put["Action"] == ["s3:PutObject"] and set(put["Resource"]) == objects
+    # AWS's documented test ("Enforce conditional writes on Amazon S3 buckets"): refused unless the PUT
+    # carries If-None-Match. One key only: a second key in the same Null block would be ANDed and narrow the
+    # Deny (If-Match, which replaces an object whose ETag matches, must not get through).
+    assert put["Condition"] == {"Null": {"s3:if-none-match": "true"}}
+
+    delete = statements["DenyDeletesOfWriteOnceLogs"]
+    assert delete["Effect"] == "Deny" and delete["Principal"] == "*"
+    assert set(delete["Action"]) == {"s3:DeleteObject", "s3:DeleteObjectVersion"} and set(delete["Resource"]) == objects
+    assert "Condition" not in delete, "deletes there are refused to everyone, unconditionally"
+
+
+def test_old_versions_of_the_audit_logs_are_kept_a_year_and_nothing_shortens_it(stack, applied):
+    """Where lifecycle rules overlap, S3 honours the shorter expiration: every rule that reaches a key under
+    the write-once prefixes must keep old versions >= 365 days, and none may expire current versions.
+    Every prefix anything writes has exactly one noncurrent expiry (else its old versions pile up)."""
+    s3 = stack.moto.client("s3")
+    assert s3.get_bucket_versioning(Bucket=BUCKET)["Status"] == "Enabled"
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=BUCKET)["Rules"]
+    for prefix in WRITE_ONCE:
+        reaching = overlapping(rules, prefix)
+        days = [r["NoncurrentVersionExpiration"]["NoncurrentDays"] for r in reaching if "NoncurrentVersionExpiration" in r]
+        assert days and min(days) >= 365, f"{prefix}: old versions expire after {days} days"
+        assert not [r["ID"] for r in reaching if "Expiration" in r], f"{prefix}: a rule expires current versions"
+
+    written = {"code/"}  # deploy/train-models.sh uploads the SageMaker source there
+    for role in [f"linkedin-ads-{job}-lambda" for job in JOBS] + ["linkedin-ads-sagemaker"]:
+        for arn in granted(role_policy(stack, role), "s3:PutObject"):
+            assert arn.startswith(f"{BUCKET_ARN}/") and arn.endswith("*"), arn
+            written.add(arn[len(BUCKET_ARN) + 1:-1])
+    assert set(WRITE_ONCE) <= written
+    for prefix in sorted(written):
+        days = [r["NoncurrentVersionExpiration"]["NoncurrentDays"] for r in overlapping(rules, prefix)
+                if "NoncurrentVersionExpiration" in r]
+        assert days == ([365] if prefix in WRITE_ONCE else [30]), f"{prefix}: noncurrent expiries {days}"
+
+
+def test_moto_enforces_the_bucket_policy_denies_but_ignores_their_conditions(stack, applied):
+    """What moto 5.2.5 does with a bucket policy, pinned, so that the README's claim stays true and an
+    upgrade that changes it is noticed. For object GET/PUT/DELETE it matches each statement's action
+    (from the HTTP method: a DELETE with a versionId is s3:DeleteObject) and resource, and ignores
+    principals and every condition (moto/iam/access_control.py: only StringEquals is implemented, and no
+    request values are passed). So a conditional Deny is applied as an unconditional one: on the stack's
+    bucket, the TLS-only Deny refuses every object request (the moto endpoint is plain HTTP, as AWS would).
+    The write-once statements, put alone on a probe bucket, show their scope with moto's evaluator: the
+    two prefixes refused, the rest of the bucket untouched, reads untouched."""
+    import botocore.exceptions
+
+    s3 = stack.moto.client("s3")
+
+    def status(call, bucket: str, **kw) -> int:
+        try:
+            return call(Bucket=bucket, **kw)["ResponseMetadata"]["HTTPStatusCode"]
+        except botocore.exceptions.ClientError as e:
+            return e.response["ResponseMetadata"]["HTTPStatusCode"]
+
+    # The stack's own bucket: the TLS-only Deny, its condition ignored, refuses even a conditional PUT.
+    assert status(s3.put_object, BUCKET, Key="raw/x.ndjson", Body=b"x", IfNoneMatch="*") == 403
+
+    probe = "audit-policy-probe"
+    audit_key = "logs/optimizer_actions/dt=2026-11-20/20261120T080000Z-3f9a1c.jsonl"
+    intent_key = "logs/write_ahead/dt=2026-11-20/20261120T080000Z-3f9a1c/0001.intent.json"
+    s3.create_bucket(Bucket=probe)
+    try:
+        s3.put_bucket_versioning(Bucket=probe, VersioningConfiguration={"Status": "Enabled"})
+        for key in ("raw/a.ndjson", audit_key, intent_key):
+            s3.put_object(Bucket=probe, Key=key, Body=b"first\n")
+        ours = bucket_policy(s3)
+        statements = [ours[sid] for sid in ("DenyOverwritesOfWriteOnceLogs", "DenyDeletesOfWriteOnceLogs")]
+        policy = json.dumps({"Version": "2012-10-17", "Statement": statements}).replace(BUCKET_ARN, f"arn:aws:s3:::{probe}")
+        s3.put_bucket_policy(Bucket=probe, Policy=policy)
+
+        assert status(s3.put_object, probe, Key="raw/b.ndjson", Body=b"x") == 200
+        assert status(s3.put_object, probe, Key=audit_key, Body=b"replaced\n") == 403
+        assert status(s3.put_object, probe, Key="logs/write_ahead/dt=2026-11-20/r/0002.intent.json", Body=b"x") == 403
+        # On AWS a conditional PUT of a new key is allowed; moto refuses it (the Null condition ignored). If
+        # this fails, moto now evaluates conditions: assert the real semantics here instead.
+        assert status(s3.put_object, probe, Key="logs/optimizer_actions/dt=2026-11-20/new.jsonl", Body=b"x", IfNoneMatch="*") == 403
+        assert status(s3.delete_object, probe, Key=audit_key) == 403
+        [version] = s3.list_object_versions(Bucket=probe, Prefix=intent_key)["Versions"]
+        assert status(s3.delete_object, probe, Key=intent_key, VersionId=version["VersionId"]) == 403
+        errors = s3.delete_objects(Bucket=probe, Delete={"Objects": [{"Key": audit_key}, {"Key": "raw/a.ndjson"}]}).get("Errors", [])
+        assert [(e["Key"], e["Code"]) for e in errors] == [(audit_key, "AccessDenied")]
+        assert s3.get_object(Bucket=probe, Key=audit_key)["Body"].read() == b"first\n"
+        assert s3.get_object(Bucket=probe, Key=intent_key)["Body"].read() == b"first\n"
+    finally:  # the destroy test expects no bucket but the stack's
+        s3.delete_bucket_policy(Bucket=probe)
+        listed = s3.list_object_versions(Bucket=probe)
+        for v in listed.get("Versions", []) + listed.get("DeleteMarkers", []):
+            s3.delete_object(Bucket=probe, Key=v["Key"], VersionId=v["VersionId"])
+        s3.delete_bucket(Bucket=probe)
 
 
 def test_each_lambda_runs_the_zip_with_its_role_env_and_limits(stack, applied):
@@ -491,12 +628,12 @@ def test_each_role_has_least_privilege(stack, applied):
             write=["processed/creative_daily/", "processed/training/"]),
         "optimizer": dict(
             read=["processed/creative_daily/", "raw/campaigns/", "logs/collector_runs/", "logs/optimizer_actions/",
-                  "models/bid_optimizer/", "athena-results/"],
-            write=["logs/optimizer_actions/", "reports/optimizer/", "athena-results/"]),
+                  "logs/write_ahead/", "models/bid_optimizer/", "athena-results/"],
+            write=["logs/optimizer_actions/", "logs/write_ahead/", "reports/optimizer/", "athena-results/"]),
         "copy-generator": dict(
             read=["processed/creative_daily/", "raw/campaigns/", "raw/creatives/", "models/creative_scorer/",
-                  "logs/optimizer_actions/", "athena-results/"],
-            write=["copy/pending/", "logs/optimizer_actions/", "athena-results/"]),
+                  "logs/optimizer_actions/", "logs/write_ahead/", "athena-results/"],
+            write=["copy/pending/", "logs/optimizer_actions/", "logs/write_ahead/", "athena-results/"]),
     }
     secret_arn = stack.moto.client("secretsmanager").describe_secret(SecretId="linkedin-ads/linkedin-credentials")["ARN"]
     anthropic_arn = stack.moto.client("secretsmanager").describe_secret(SecretId="linkedin-ads/anthropic-api-key")["ARN"]
@@ -510,6 +647,12 @@ def test_each_role_has_least_privilege(stack, applied):
 
         assert granted(st, "s3:GetObject") == objects(*prefixes["read"])
         assert granted(st, "s3:PutObject") == objects(*prefixes["write"])
+        # The write-once logs only with If-None-Match (the bucket policy refuses anything else anyway).
+        once = [p for p in prefixes["write"] if p in WRITE_ONCE]
+        puts_once = [s for s in st if "s3:PutObject" in s["Action"] and set(s["Resource"]) & objects(*WRITE_ONCE)]
+        assert len(puts_once) == (1 if once else 0), f"{job}: {puts_once}"
+        for s in puts_once:
+            assert set(s["Resource"]) == objects(*once) and s["Condition"] == {"Null": {"s3:if-none-match": "false"}}, s
         lists = [s for s in st if "s3:ListBucket" in s["Action"]]
         if prefixes["read"]:
             [ls] = lists

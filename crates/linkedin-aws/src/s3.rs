@@ -5,6 +5,11 @@ use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::primitives::ByteStream;
 use linkedin_core::store::{ObjectMeta, ObjectStore, StoreError, validate_key};
 
+/// How often `put_new` sends a write that S3 answered with 409 ConditionalRequestConflict
+/// (a concurrent write of the same key), and the pause before each retry (times the attempt).
+const PUT_NEW_CONFLICT_ATTEMPTS: u32 = 4;
+const PUT_NEW_CONFLICT_BACKOFF: std::time::Duration = std::time::Duration::from_millis(200);
+
 #[derive(Clone, Debug)]
 pub struct S3Store {
     client: aws_sdk_s3::Client,
@@ -43,24 +48,37 @@ impl ObjectStore for S3Store {
 
     async fn put_new(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
         validate_key(key)?;
-        // S3 conditional writes: `If-None-Match: *` makes the PUT fail with 412 when the key exists
-        // (and 409 when a concurrent conditional write is in flight), so a record is written once.
-        let sent = self
-            .client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .content_type(content_type)
-            .if_none_match("*")
-            .body(ByteStream::from(body))
-            .send()
-            .await;
-        match sent {
-            Ok(_) => Ok(()),
-            Err(e) if e.raw_response().is_some_and(|r| matches!(r.status().as_u16(), 412 | 409)) => {
-                Err(StoreError::AlreadyExists { location: format!("s3://{}/{key}", self.bucket) })
+        // S3 conditional writes: `If-None-Match: *` makes the PUT fail with 412 Precondition Failed
+        // when the key exists, so a record is written once. (The bucket policy refuses a PUT without
+        // the header under logs/optimizer_actions/ and logs/write_ahead/: terraform/s3.tf.)
+        //
+        // 409 ConditionalRequestConflict means another write of the same key was in flight. It says
+        // nothing about whether that one succeeded, so it is not "already exists": AWS's advice is
+        // to retry, and the retry is conditional too, so it either writes or meets the winner's 412.
+        let mut attempt = 1;
+        loop {
+            let sent = self
+                .client
+                .put_object()
+                .bucket(&self.bucket)
+                .key(key)
+                .content_type(content_type)
+                .if_none_match("*")
+                .body(ByteStream::from(body.clone()))
+                .send()
+                .await;
+            let status = sent.as_ref().err().and_then(|e| e.raw_response()).map(|r| r.status().as_u16());
+            match (sent, status) {
+                (Ok(_), _) => return Ok(()),
+                (Err(_), Some(412)) => {
+                    return Err(StoreError::AlreadyExists { location: format!("s3://{}/{key}", self.bucket) });
+                }
+                (Err(_), Some(409)) if attempt < PUT_NEW_CONFLICT_ATTEMPTS => {
+                    tokio::time::sleep(PUT_NEW_CONFLICT_BACKOFF * attempt).await;
+                    attempt += 1;
+                }
+                (Err(e), _) => return Err(self.fail("put", key, e)),
             }
-            Err(e) => Err(self.fail("put", key, e)),
         }
     }
 
