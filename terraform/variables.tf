@@ -101,7 +101,7 @@ variable "dry_run" {
 }
 
 variable "optimizer_settings" {
-  description = "The optimizer's thresholds and guardrails, one attribute per environment variable (the attribute name upper-cased: min_ctr_threshold -> MIN_CTR_THRESHOLD). Defaults are the code's; README.md 'Configuration' says what each means. max_daily_budget null = budgets are never raised."
+  description = "The optimizer's thresholds and guardrails, one attribute per environment variable (the attribute name upper-cased: min_ctr_threshold -> MIN_CTR_THRESHOLD). Defaults are the code's; README.md 'Configuration' says what each means. max_daily_budget null = a budget is raised only by a reallocation, which keeps the account's total (budget_reallocation)."
   type = object({
     decision_policy             = optional(string, "conversions")
     target_cpa                  = optional(number)
@@ -109,6 +109,7 @@ variable "optimizer_settings" {
     max_marginal_cpa_multiple   = optional(number, 2.0)
     conversions_prob_best_floor = optional(number, 0.01)
     bid_experiment_percent      = optional(number, 10)
+    budget_reallocation         = optional(bool, true)
     min_ctr_threshold           = optional(number, 1.0)
     top_performer_threshold     = optional(number, 3.0)
     max_cpc                     = optional(number, 8.0)
@@ -168,7 +169,7 @@ variable "optimizer_settings" {
   }
   validation {
     condition     = var.optimizer_settings.max_daily_budget == null || try(var.optimizer_settings.max_daily_budget >= 1 && var.optimizer_settings.max_daily_budget <= 10000000, false)
-    error_message = "optimizer_settings.max_daily_budget must be 1-10000000 USD, or null (budgets are never raised)."
+    error_message = "optimizer_settings.max_daily_budget must be 1-10000000 USD, or null (a budget is raised only by a reallocation, which keeps the account's total)."
   }
 }
 

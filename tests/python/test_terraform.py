@@ -567,7 +567,7 @@ def test_each_lambda_runs_the_zip_with_its_role_env_and_limits(stack, applied):
         "BID_CHANGE_THRESHOLD", "PAUSE_CONFIDENCE", "PROB_BEST_FLOOR", "BAYES_MIN_IMPRESSIONS",
         "MAX_PAUSES_PER_CAMPAIGN", "COOLDOWN_DAYS", "MAX_BID_STEP_PERCENT", "MIN_BID", "MAX_BUDGET_STEP_PERCENT",
         "DECISION_WINDOW_DAYS", "FRESHNESS_HOURS", "MAX_MARGINAL_CPA_MULTIPLE", "CONVERSIONS_PROB_BEST_FLOOR",
-        "BID_EXPERIMENT_PERCENT",
+        "BID_EXPERIMENT_PERCENT", "BUDGET_REALLOCATION",
     }
     assert envs["copy-generator"] == {
         **common, **linkedin, **athena, "AUTO_PUBLISH": "true", "DRY_RUN": "true",

@@ -120,6 +120,11 @@ pub const VARS: &[VarDoc] = &[
         meaning: "conversions policy: the step of a bid experiment, made when the bid history cannot tell how volume answers the bid (1-25)",
     },
     VarDoc {
+        name: "BUDGET_REALLOCATION",
+        default: "true",
+        meaning: "conversions policy: move daily budget between budget-bound conversion campaigns, from dear conversions to cheap ones, keeping the account's total",
+    },
+    VarDoc {
         name: "DRY_RUN",
         default: "false",
         meaning: "decide, log and report everything, write nothing to LinkedIn (optimize, undo, copy approve, AUTO_PUBLISH); blank or not a boolean is a configuration error",
@@ -184,7 +189,7 @@ pub const VARS: &[VarDoc] = &[
     VarDoc {
         name: "MAX_DAILY_BUDGET",
         default: "-",
-        meaning: "guardrail: winners' budgets are raised up to this, USD; unset = budgets are never raised",
+        meaning: "guardrail: budgets are raised up to this at most, USD (winners' scale-up needs it); unset = a budget is raised only by a reallocation, which keeps the account's total",
     },
     VarDoc {
         name: "DECISION_WINDOW_DAYS",

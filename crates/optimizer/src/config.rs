@@ -158,6 +158,7 @@ impl Settings {
         p.conversions.max_marginal_cpa_multiple = float(r, "MAX_MARGINAL_CPA_MULTIPLE", 2.0, 1.0..=10.0);
         p.conversions.experiment_step = float(r, "BID_EXPERIMENT_PERCENT", 10.0, 1.0..=25.0) / 100.0;
         p.conversions.prob_best_floor = float(r, "CONVERSIONS_PROB_BEST_FLOOR", 0.01, 0.0..=0.5);
+        p.conversions.reallocate = r.flag("BUDGET_REALLOCATION", true);
         let target_cpa_by_campaign = r.parsed(
             "TARGET_CPA_BY_CAMPAIGN",
             BTreeMap::new(),
@@ -246,7 +247,10 @@ mod tests {
         assert_eq!(s.params.policy, Policy::Conversions);
         assert_eq!(s.params.conversions.target_cpa, None);
         assert!(!s.dry_run);
-        assert_eq!(s.params.guardrails.max_daily_budget, None, "budgets are never raised unless a cap is set");
+        assert_eq!(
+            s.params.guardrails.max_daily_budget, None,
+            "no cap by default: only a reallocation raises a budget"
+        );
         let s = read(&[
             ("MIN_CTR_THRESHOLD", "0.4"),
             ("DECISION_POLICY", "Threshold"),

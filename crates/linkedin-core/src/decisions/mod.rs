@@ -20,6 +20,7 @@ pub mod lag;
 pub mod normal;
 mod params;
 mod policy;
+mod reallocation;
 pub mod response;
 pub mod stats;
 #[cfg(test)]
@@ -176,9 +177,14 @@ pub fn decide(evidence: &Evidence, params: &Params) -> Vec<Decision> {
     let cvr_priors: Vec<Option<Beta>> =
         evidence.campaigns.iter().map(|c| if c.goal == Goal::Conversions { fitted.next() } else { None }).collect();
     let cvrs: Vec<f64> = cvr_priors.iter().map(|p| p.map_or(value::DEFAULT_CVR, |p| p.mean())).collect();
+    let moves = match params.policy {
+        Policy::Conversions => Some((cvrs.clone(), completeness.clone())),
+        Policy::Threshold | Policy::Bayesian => None,
+    };
     let quiet = response::quiet_weekdays(evidence);
     let account = budgets::AccountContext { quiet: &quiet };
     let mut out = Vec::new();
+    let quiet_days = quiet;
     for (((campaign, w), cvr_prior), cvr) in evidence.campaigns.iter().zip(completeness).zip(cvr_priors).zip(cvrs) {
         let on = match params.policy {
             Policy::Conversions if campaign.goal == Goal::Conversions => policy::JudgeOn::Value,
@@ -193,12 +199,16 @@ pub fn decide(evidence: &Evidence, params: &Params) -> Vec<Decision> {
         };
         let mut decisions = policy::creative_decisions(campaign, evidence.as_of, params, &judge);
         decisions.extend(budgets::campaign_decisions(campaign, evidence, params, &decisions, cvr, &account));
-        if let Some(why) = &evidence.stale {
-            for d in decisions.iter_mut().filter(|d| d.skipped.is_none() && d.action.writes()) {
-                d.skipped = Some(format!("stale data: {why}"));
-            }
-        }
         out.extend(decisions);
+    }
+    if let Some((cvrs, completeness)) = moves {
+        let moved = reallocation::reallocate(evidence, params, &cvrs, &completeness, &quiet_days, &out);
+        out.extend(moved);
+    }
+    if let Some(why) = &evidence.stale {
+        for d in out.iter_mut().filter(|d| d.skipped.is_none() && d.action.writes()) {
+            d.skipped = Some(format!("stale data: {why}"));
+        }
     }
     out
 }

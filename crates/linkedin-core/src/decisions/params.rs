@@ -72,7 +72,8 @@ pub struct Guardrails {
     pub min_bid: f64,
     /// `MAX_BUDGET_STEP_PERCENT` / 100: largest relative budget raise per run.
     pub max_budget_step: f64,
-    /// `MAX_DAILY_BUDGET`: budgets are only ever raised up to this; `None` = never raise a budget.
+    /// `MAX_DAILY_BUDGET`: budgets are only ever raised up to this; `None` = a budget is raised only
+    /// by a reallocation, which keeps the account's total (the winner scale-up needs a cap).
     pub max_daily_budget: Option<f64>,
 }
 
@@ -96,6 +97,14 @@ pub struct ConversionParams {
     /// policy's `PROB_BEST_FLOOR`: the rule is asked every day, and on the generated markets 0.05
     /// paused a campaign's truly best creative in a quarter of campaigns, 0.02 in 5 %, 0.01 in none.
     pub prob_best_floor: f64,
+    /// `BUDGET_REALLOCATION`: move daily budget between budget-bound conversion campaigns, from dear
+    /// conversions to cheap ones, keeping the account's total ([`super::reallocation`]).
+    #[serde(default = "yes")]
+    pub reallocate: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -116,6 +125,7 @@ impl ConversionParams {
             experiment_step: 0.10,
             bound_share: 0.97,
             prob_best_floor: 0.01,
+            reallocate: true,
         }
     }
 }

@@ -290,6 +290,7 @@ fn budgets_grow_only_for_budget_limited_winners_and_only_with_a_cap() {
 #[test]
 fn property_guardrails_hold_for_random_evidence() {
     let mut rng = fastrand::Rng::with_seed(7);
+    let mut reallocations = 0;
     for round in 0..1_000 {
         let mut p = Params {
             policy: [Policy::Threshold, Policy::Bayesian, Policy::Conversions][rng.usize(0..3)],
@@ -327,6 +328,28 @@ fn property_guardrails_hold_for_random_evidence() {
             c.bid = Some(usd(0.5 + rng.f64() * 30.0));
             c.is_cpm = rng.bool();
             c.daily_budget = rng.bool().then(|| usd(10.0 + rng.f64() * 1000.0));
+            if let Some(budget) = c.daily_budget.filter(|_| rng.bool()) {
+                // A history, often budget-bound, so bid rules and reallocations are exercised too.
+                let spent = if rng.bool() { 1.0 } else { rng.f64() };
+                c.history = (1..=14)
+                    .map(|back| DayEvidence {
+                        date: day("2026-11-23") - chrono::TimeDelta::days(back),
+                        impressions: rng.u64(1..50_000),
+                        clicks: rng.u64(1..500),
+                        cost: f(budget) * spent,
+                        conversions: rng.f64() * 20.0,
+                        bid: c.bid.map(f),
+                        daily_budget: Some(f(budget)),
+                    })
+                    .collect();
+                for cr in &mut c.creatives {
+                    cr.totals.conversions = rng.f64() * cr.totals.clicks as f64 * 0.2;
+                }
+                c.totals = Totals::default();
+                for cr in &c.creatives {
+                    c.totals.add(&cr.totals);
+                }
+            }
             if rng.bool() {
                 let points =
                     bid_candidates(&c, &p).into_iter().map(|b| (b * (0.5 + rng.f64()), rng.f64() * 100.0)).collect();
@@ -359,6 +382,16 @@ fn property_guardrails_hold_for_random_evidence() {
                 assert!(!r.active && r.pause_review.is_some() && active > 0, "round {round}: {d:?}");
             }
         }
+        let moved: f64 = ds
+            .iter()
+            .filter(|d| d.is_write() && d.reason.starts_with("budget reallocation"))
+            .map(|d| match d.action {
+                Action::SetDailyBudget { from, to } => f(to) - f(from),
+                _ => 0.0,
+            })
+            .sum();
+        assert!(moved.abs() < 1e-6, "round {round}: a reallocation changed the account's total by {moved}");
+        reallocations += ds.iter().filter(|d| d.is_write() && d.reason.starts_with("budget reallocation")).count();
         for d in ds.iter().filter(|d| d.is_write()) {
             let Entity::Campaign { id } = d.entity else { continue };
             let c = campaigns.iter().find(|c| c.id == id).unwrap();
@@ -378,15 +411,21 @@ fn property_guardrails_hold_for_random_evidence() {
                 }
                 Action::SetDailyBudget { from, to } => {
                     let (from, to) = (f(from), f(to));
+                    // Raised only to MAX_DAILY_BUDGET, or by a reallocation (checked below).
+                    assert!(to <= from * (1.0 + p.guardrails.max_budget_step) + cent, "round {round}");
                     assert!(
-                        to <= p.guardrails.max_daily_budget.unwrap() + cent
-                            && to <= from * (1.0 + p.guardrails.max_budget_step) + cent
+                        to <= from + cent
+                            || p.guardrails.max_daily_budget.is_some_and(|m| to <= m + cent)
+                            || d.reason.starts_with("budget reallocation"),
+                        "round {round}: {d:?}"
                     );
+                    assert!(to >= from * (1.0 - p.guardrails.max_budget_step) - cent, "round {round}");
                 }
                 _ => {}
             }
         }
     }
+    assert!(reallocations > 0, "the random evidence never called for a reallocation");
 }
 
 fn conversions() -> Params {
@@ -557,4 +596,87 @@ fn the_last_serving_creative_is_never_paused_even_beside_an_active_rejected_one(
     let d = of(&ds, 1);
     assert_eq!(d.action, Action::Pause, "the policy would pause it: {d:?}");
     assert!(d.skipped.as_deref().unwrap().contains("last serving"), "{d:?}");
+}
+
+/// A conversion campaign that spent its $1000 budget every day of the last week, with `clicks` and
+/// `conversions` over the window spread over three creatives.
+fn bound_campaign(id: u64, clicks: u64, conversions: f64, spent_share: f64) -> CampaignEvidence {
+    let creatives: Vec<CreativeEvidence> = (0..3)
+        .map(|i| {
+            let mut c = creative(id * 10 + i, clicks * 100 / 3, clicks / 3);
+            c.totals.cost_usd = usd(7000.0 * spent_share / 3.0);
+            with_conversions(c, conversions / 3.0)
+        })
+        .collect();
+    let mut c = campaign(creatives);
+    c.id = CampaignId(id);
+    c.history = (1..=14)
+        .map(|back| DayEvidence {
+            date: day("2026-11-23") - chrono::TimeDelta::days(back),
+            impressions: clicks * 100 / 7,
+            clicks: clicks / 7,
+            cost: 1000.0 * spent_share,
+            conversions: conversions / 7.0,
+            bid: Some(5.0),
+            daily_budget: Some(1000.0),
+        })
+        .collect();
+    c
+}
+
+fn budget_moves(ds: &[Decision]) -> Vec<(u64, f64, f64)> {
+    ds.iter()
+        .filter(|d| d.is_write())
+        .filter_map(|d| match (d.entity, d.action) {
+            (Entity::Campaign { id }, Action::SetDailyBudget { from, to }) => Some((id.0, f(from), f(to))),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn budget_moves_from_dear_conversions_to_cheap_ones_keeping_the_total() {
+    let p = conversions();
+    // Campaign 1 pays about five times as much per conversion as campaign 2; both spend their budgets.
+    let ds = run(vec![bound_campaign(1, 7000, 70.0, 1.0), bound_campaign(2, 7000, 350.0, 1.0)], &p);
+    let moves = budget_moves(&ds);
+    assert_eq!(moves, vec![(1, 1000.0, 800.0), (2, 1000.0, 1200.0)], "{ds:#?}");
+    let why = &ds.iter().find(|d| matches!(d.action, Action::SetDailyBudget { .. })).unwrap().reason;
+    assert!(why.contains("budget reallocation: $200") && why.contains("total unchanged"), "{why}");
+
+    // Off: nothing moves.
+    let off = Params { conversions: ConversionParams { reallocate: false, ..p.conversions }, ..p };
+    assert!(
+        budget_moves(&run(vec![bound_campaign(1, 7000, 70.0, 1.0), bound_campaign(2, 7000, 350.0, 1.0)], &off))
+            .is_empty()
+    );
+    // A cheap campaign that does not spend its budget cannot take more.
+    assert!(
+        budget_moves(&run(vec![bound_campaign(1, 7000, 70.0, 1.0), bound_campaign(2, 7000, 350.0, 0.5)], &p))
+            .is_empty()
+    );
+    // Costs too close to tell apart (at 90 %, and 1.2× at least): nothing moves.
+    assert!(
+        budget_moves(&run(vec![bound_campaign(1, 7000, 300.0, 1.0), bound_campaign(2, 7000, 330.0, 1.0)], &p))
+            .is_empty()
+    );
+    // Either side in cooldown: nothing moves.
+    let mut cooling = bound_campaign(2, 7000, 350.0, 1.0);
+    cooling.last_changed = Some(day("2026-11-22"));
+    assert!(budget_moves(&run(vec![bound_campaign(1, 7000, 70.0, 1.0), cooling], &p)).is_empty());
+    // An unbound dear campaign gives only its headroom over 1.25× its spend: $1000 - $500 = $500, capped
+    // at a step of the recipient's budget.
+    let moves = budget_moves(&run(vec![bound_campaign(1, 7000, 70.0, 0.4), bound_campaign(2, 7000, 350.0, 1.0)], &p));
+    assert_eq!(moves, vec![(1, 1000.0, 800.0), (2, 1000.0, 1200.0)]);
+    // Stale data holds it back like any write.
+    let stale = decide(
+        &Evidence {
+            as_of: day("2026-11-23"),
+            stale: Some("old".into()),
+            campaigns: vec![bound_campaign(1, 7000, 70.0, 1.0), bound_campaign(2, 7000, 350.0, 1.0)],
+            lag: LagCurve::prior(),
+        },
+        &p,
+    );
+    assert!(budget_moves(&stale).is_empty());
 }
