@@ -499,9 +499,17 @@ impl Optimizer {
     /// [`HISTORY_DAYS`] final days, else the documented prior. An unreadable day is skipped and named.
     async fn conversion_lag(&self, yesterday: NaiveDate, report: &mut OptimizeReport) -> LagCurve {
         let mut sums = LagSums::default();
-        for back in 0..(HISTORY_DAYS as i64 + self.settings.restatement_days as i64 + 1) {
-            let key =
-                format!("{}lag.json", layout::partition(layout::CONVERSION_LAG, yesterday - TimeDelta::days(back)));
+        // One listing, then only the days that exist (a new account has none: no GET per missing day).
+        let from = yesterday - TimeDelta::days(HISTORY_DAYS as i64 + self.settings.restatement_days as i64);
+        let keys = match self.store.list(&format!("{}/", layout::CONVERSION_LAG)).await {
+            Ok(keys) => keys,
+            Err(e) => {
+                report.failures.push(format!("listing {}/: {e}; the lag prior is used", layout::CONVERSION_LAG));
+                Vec::new()
+            }
+        };
+        let in_range = |k: &str| layout::partition_date(k).is_some_and(|d| d >= from && d <= yesterday);
+        for key in keys.into_iter().map(|k| k.key).filter(|k| k.ends_with("/lag.json") && in_range(k)) {
             match self.store.get(&key).await {
                 Ok(Some(bytes)) => match serde_json::from_slice::<LagSums>(&bytes) {
                     Ok(day) => sums.add(&day),
