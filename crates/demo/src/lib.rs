@@ -124,7 +124,7 @@ pub struct DemoReport {
     pub reconciliation: Reconciliation,
     pub actions: Vec<Change>,
     /// The oracle's creative and bid per campaign.
-    pub oracle: Vec<sandbox::policy::OracleChoice>,
+    pub oracle: Vec<sandbox::counterfactual::OracleChoice>,
     pub daily: Vec<DailyPoint>,
     pub html_report: PathBuf,
     /// A soak's findings (`DemoOptions::soak`).

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sandbox::GroundTruth;
+use sandbox::counterfactual::Outcome;
 use sandbox::market::Market;
-use sandbox::policy::Outcome;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -12,8 +12,8 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 use crate::http::{ApiError, Response};
+use crate::sampling::rng_for;
 use crate::scenario::{FaultParams, WriteFaultKind};
-use crate::stats::rng_for;
 
 const STREAM_FAULTS: u64 = 0x6661756c; // "faul"
 
@@ -80,7 +80,7 @@ impl Faults {
     }
 
     /// Counts a write that is about to be applied and says what to do after applying it, if this is
-    /// the write the [`WriteFault`] names.
+    /// the write the [`crate::scenario::WriteFault`] names.
     pub fn after_write(&mut self) -> Option<WriteFaultKind> {
         self.writes = self.writes.saturating_add(1);
         self.params.write_fault.filter(|f| f.nth == self.writes).map(|f| f.kind)

@@ -2,7 +2,7 @@
 //! benchmarks, so a policy is judged on markets nobody tuned it for, not on three hand-made scenarios.
 //!
 //! `generate(seed)` writes a scenario as TOML (so `linkedin-ads sandbox generate --seed S` can print
-//! it, and a user can keep and edit it) and [`Scenario::load`] accepts `generated:S`. The ranges are
+//! it, and a user can keep and edit it) and [`crate::Scenario::load`] accepts `generated:S`. The ranges are
 //! the specification (issue 17), each drawn independently per market, campaign or creative:
 //!
 //! | what | range |
@@ -24,8 +24,8 @@
 
 use std::fmt::Write as _;
 
+use crate::sampling::{LogNormalPrices, normal, rng_for};
 use crate::scenario::MarketParams;
-use crate::stats::{LogNormalPrices, normal, rng_for};
 
 /// RNG stream tag for the generator's draws.
 const GENERATOR_STREAM: u64 = 0x0067_656e_6572; // "gener"

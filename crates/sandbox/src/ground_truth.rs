@@ -5,8 +5,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+use crate::counterfactual::{OracleChoice, Outcome, oracle_choices, run_baseline, run_oracle};
 use crate::market::Market;
-use crate::policy::{OracleChoice, Outcome, oracle_choices, run_baseline, run_oracle};
 use crate::service::Service;
 
 #[derive(Debug, Clone, Serialize)]

@@ -27,10 +27,10 @@ use linkedin_core::linkedin::posts::AdCopy;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::latent::{Truth, truth_for};
 use crate::money::Micros;
+use crate::sampling::{LogNormalPrices, binomial, multinomial, rng_for};
 use crate::scenario::{CostType, Rotation, Scenario, goal_is_conversions};
-use crate::stats::{LogNormalPrices, binomial, multinomial, rng_for};
-use crate::truth::{Truth, truth_for};
 
 /// Share of a day's opportunities in each UTC hour: quiet nights, a working-day plateau.
 const HOURLY_WEIGHTS: [f64; 24] =

@@ -15,8 +15,8 @@ use linkedin_core::features::{CopyFeatures, CtaType};
 use linkedin_core::linkedin::posts::AdCopy;
 use serde::Serialize;
 
+use crate::sampling::{normal, rng_for};
 use crate::scenario::{Fatigue, MarketParams};
-use crate::stats::{normal, rng_for};
 
 /// RNG stream tag for the truth draws.
 const TRUTH_STREAM: u64 = 0x0074_7275_7468; // "truth"

@@ -14,10 +14,10 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::Serialize;
 
+use crate::latent::Truth;
 use crate::market::{Campaign, Cell, Market, start_of};
 use crate::money::Micros;
 use crate::scenario::{CostType, Scenario};
-use crate::truth::Truth;
 
 /// Bids the oracle tries per campaign (log-spaced).
 const BID_GRID: usize = 48;
