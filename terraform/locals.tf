@@ -88,16 +88,18 @@ locals {
       write = ["raw/analytics/", "raw/campaigns/", "raw/creatives/", "logs/collector_runs/"]
     }
     data-processor = {
-      # creative_daily is read back for the training sets (the whole history); raw/creatives for the copy.
+      # creative_daily is read back for the training sets (the whole history); raw/creatives for the copy;
+      # conversion_lag: each final day's restatement sums, for the optimizer's lag curve.
       read  = ["raw/analytics/", "raw/campaigns/", "raw/creatives/", "processed/creative_daily/"]
-      write = ["processed/creative_daily/", "processed/training/"]
+      write = ["processed/creative_daily/", "processed/training/", "processed/conversion_lag/"]
     }
     optimizer = {
       # processed/creative_daily + raw/campaigns: performance (local or through Athena, which reads them
       # with the caller's permissions); collector_runs: freshness; optimizer_actions: cooldowns and reviews;
-      # write_ahead: intents recorded before each LinkedIn write and their outcomes, read back to reconcile.
+      # write_ahead: intents recorded before each LinkedIn write and their outcomes, read back to reconcile;
+      # conversion_lag: the lag curve from the account's restatements.
       read = concat(
-        ["processed/creative_daily/", "raw/campaigns/", "logs/collector_runs/", "logs/optimizer_actions/", "logs/write_ahead/", "models/bid_optimizer/"],
+        ["processed/creative_daily/", "processed/conversion_lag/", "raw/campaigns/", "logs/collector_runs/", "logs/optimizer_actions/", "logs/write_ahead/", "models/bid_optimizer/"],
         var.athena_enabled ? [local.athena_results_prefix] : [],
       )
       write = concat(["logs/optimizer_actions/", "logs/write_ahead/", "reports/optimizer/"], var.athena_enabled ? [local.athena_results_prefix] : [])

@@ -625,9 +625,9 @@ def test_each_role_has_least_privilege(stack, applied):
         "collector": dict(read=[], write=["raw/analytics/", "raw/campaigns/", "raw/creatives/", "logs/collector_runs/"]),
         "data-processor": dict(
             read=["raw/analytics/", "raw/campaigns/", "raw/creatives/", "processed/creative_daily/"],
-            write=["processed/creative_daily/", "processed/training/"]),
+            write=["processed/creative_daily/", "processed/training/", "processed/conversion_lag/"]),
         "optimizer": dict(
-            read=["processed/creative_daily/", "raw/campaigns/", "logs/collector_runs/", "logs/optimizer_actions/",
+            read=["processed/creative_daily/", "processed/conversion_lag/", "raw/campaigns/", "logs/collector_runs/", "logs/optimizer_actions/",
                   "logs/write_ahead/", "models/bid_optimizer/", "athena-results/"],
             write=["logs/optimizer_actions/", "logs/write_ahead/", "reports/optimizer/", "athena-results/"]),
         "copy-generator": dict(
