@@ -97,9 +97,10 @@ locals {
       # processed/creative_daily + raw/campaigns: performance (local or through Athena, which reads them
       # with the caller's permissions); collector_runs: freshness; optimizer_actions: cooldowns and reviews;
       # write_ahead: intents recorded before each LinkedIn write and their outcomes, read back to reconcile;
-      # conversion_lag: the lag curve from the account's restatements.
+      # conversion_lag: the lag curve from the account's restatements; raw/creatives + the creative scorer:
+      # new creatives' CTR priors from their copy.
       read = concat(
-        ["processed/creative_daily/", "processed/conversion_lag/", "raw/campaigns/", "logs/collector_runs/", "logs/optimizer_actions/", "logs/write_ahead/", "models/bid_optimizer/"],
+        ["processed/creative_daily/", "processed/conversion_lag/", "raw/campaigns/", "raw/creatives/", "logs/collector_runs/", "logs/optimizer_actions/", "logs/write_ahead/", "models/bid_optimizer/", "models/creative_scorer/"],
         var.athena_enabled ? [local.athena_results_prefix] : [],
       )
       write = concat(["logs/optimizer_actions/", "logs/write_ahead/", "reports/optimizer/"], var.athena_enabled ? [local.athena_results_prefix] : [])

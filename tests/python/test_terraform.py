@@ -627,8 +627,9 @@ def test_each_role_has_least_privilege(stack, applied):
             read=["raw/analytics/", "raw/campaigns/", "raw/creatives/", "processed/creative_daily/"],
             write=["processed/creative_daily/", "processed/training/", "processed/conversion_lag/"]),
         "optimizer": dict(
-            read=["processed/creative_daily/", "processed/conversion_lag/", "raw/campaigns/", "logs/collector_runs/", "logs/optimizer_actions/",
-                  "logs/write_ahead/", "models/bid_optimizer/", "athena-results/"],
+            read=["processed/creative_daily/", "processed/conversion_lag/", "raw/campaigns/", "raw/creatives/",
+                  "logs/collector_runs/", "logs/optimizer_actions/", "logs/write_ahead/", "models/bid_optimizer/",
+                  "models/creative_scorer/", "athena-results/"],
             write=["logs/optimizer_actions/", "logs/write_ahead/", "reports/optimizer/", "athena-results/"]),
         "copy-generator": dict(
             read=["processed/creative_daily/", "raw/campaigns/", "raw/creatives/", "models/creative_scorer/",

@@ -82,6 +82,9 @@ pub fn text(report: &OptimizeReport, decisions: &[Decision], settings: &Settings
             report.conversion_lag
         );
     }
+    if !report.creative_prior.is_empty() {
+        let _ = writeln!(b, "New creatives: {}.", report.creative_prior);
+    }
     for r in &report.recovered {
         let _ = writeln!(b, "\nRECOVERED: {r}.");
     }

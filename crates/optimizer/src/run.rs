@@ -70,6 +70,8 @@ pub struct OptimizeReport {
     pub bid_model: String,
     /// Where the conversion lag curve came from: the account's restatements or the prior.
     pub conversion_lag: String,
+    /// Where new creatives' CTR priors came from: the Creative Scorer, or the account's prior.
+    pub creative_prior: String,
     /// Runs that died before writing their audit logs, rebuilt from the write-ahead log by this one.
     pub recovered: Vec<String>,
     pub counts: Counts,
@@ -241,6 +243,7 @@ impl Optimizer {
             stale: None,
             bid_model: String::new(),
             conversion_lag: String::new(),
+            creative_prior: String::new(),
             recovered: Vec::new(),
             counts: Counts::default(),
             spend_usd: Decimal::ZERO,
@@ -441,6 +444,7 @@ impl Optimizer {
             });
         }
         let lag = self.conversion_lag(yesterday, report).await;
+        let predicted = self.predicted_ctrs(&creatives, report).await;
         let mut evidence = Evidence { as_of: clock.as_of, stale, campaigns: Vec::new(), lag };
         for campaign in &campaigns {
             let mine: Vec<CreativeEvidence> = creatives
@@ -456,6 +460,7 @@ impl Optimizer {
                     totals: perf.get(&c.id).copied().unwrap_or_default(),
                     last_changed: history.get(&Entity::Creative { id: c.id, campaign: campaign.id }).copied(),
                     pause_review: reviews.get(&c.id).cloned(),
+                    predicted_ctr: predicted.get(&c.id).copied(),
                 })
                 .collect();
             let days = days_by_campaign.get(&campaign.id).map(Vec::as_slice).unwrap_or(&[]);
@@ -493,6 +498,64 @@ impl Optimizer {
         let campaigns = campaigns.into_iter().map(|c| (c.id, c)).collect();
         let creatives = creatives.into_iter().map(|c| (c.id, c)).collect();
         Ok((evidence, campaigns, creatives))
+    }
+
+    /// The Creative Scorer's CTR for each active creative's copy (the latest collected), when a
+    /// trained model is in the store (`models/creative_scorer/model.json`): the centre of the
+    /// creative's CTR prior. No model: none, and every creative starts from the account's prior. A
+    /// broken model or unreadable copy is reported and changes nothing else.
+    async fn predicted_ctrs(&self, creatives: &[Creative], report: &mut OptimizeReport) -> BTreeMap<CreativeId, f64> {
+        let model = match model::NativePredictor::load(self.store.as_ref(), ModelKind::CreativeScorer).await {
+            Ok(Some(m)) => m,
+            Ok(None) => {
+                report.creative_prior =
+                    "the account's CTR prior for every creative (no Creative Scorer model yet)".into();
+                return BTreeMap::new();
+            }
+            Err(e) => {
+                report.failures.push(format!("{e}; new creatives start from the account's CTR prior"));
+                report.creative_prior = "the account's CTR prior (the Creative Scorer model is unreadable)".into();
+                return BTreeMap::new();
+            }
+        };
+        let wanted: std::collections::BTreeSet<CreativeId> =
+            creatives.iter().filter(|c| c.intended_status == CreativeStatus::Active).map(|c| c.id).collect();
+        let mut problems = Vec::new();
+        let copies =
+            match data_processor::training::creative_scorer::latest_copies(self.store.as_ref(), &wanted, &mut problems)
+                .await
+            {
+                Ok(c) => c,
+                Err(e) => {
+                    report.failures.push(format!("reading the creatives' copy: {e}; no Creative Scorer priors today"));
+                    return BTreeMap::new();
+                }
+            };
+        report
+            .failures
+            .extend(problems.into_iter().map(|p| format!("{p}; that creative starts from the account's prior")));
+        let ids: Vec<CreativeId> = copies.iter().filter(|(_, s)| s.copy_error.is_none()).map(|(id, _)| *id).collect();
+        let rows: Vec<Vec<f64>> = ids
+            .iter()
+            .map(|id| linkedin_core::features::CopyFeatures::extract(&copies[id].copy).values().to_vec())
+            .collect();
+        let out: BTreeMap<CreativeId, f64> = match model.predict(&rows).await {
+            Ok(Some(p)) if p.len() == ids.len() => {
+                ids.into_iter().zip(p).filter(|(_, v)| v.is_finite() && *v > 0.0).collect()
+            }
+            Ok(_) => BTreeMap::new(),
+            Err(e) => {
+                report.failures.push(format!("{e}; new creatives start from the account's CTR prior"));
+                BTreeMap::new()
+            }
+        };
+        report.creative_prior = format!(
+            "each creative's CTR prior is centred on {} for its copy ({} of {} active creatives)",
+            model.describe(),
+            out.len(),
+            wanted.len()
+        );
+        out
     }
 
     /// The account's conversion lag: the data processor's per-day restatement sums over the last

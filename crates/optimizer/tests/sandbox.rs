@@ -555,3 +555,38 @@ async fn a_write_whose_answer_was_lost_is_settled_by_reading_the_entity_again() 
     assert!(pause.reason.contains("LinkedIn applied it though its answer was lost"), "{}", pause.reason);
     assert_eq!(writes(&w).len(), report.counts.paused + report.counts.bid_changes, "sent once each, not repeated");
 }
+
+/// A Creative Scorer in the store centres each creative's CTR prior on the CTR it predicts for the
+/// creative's collected copy (here a constant 3 %, far above the smoke creatives' 0.2-0.8 %): the
+/// posteriors move up, and the report says where the priors came from. Without a model they do not.
+#[tokio::test]
+async fn a_creative_scorer_in_the_store_centres_the_ctr_priors_on_its_predictions() {
+    let w = world(4).await;
+    let settings = optimizer::Settings { dry_run: true, ..optimizer::Settings::default() };
+    let posterior_means = |r: &optimizer::OptimizeReport| -> Vec<f64> {
+        r.lines.iter().filter_map(|l| l.stats.and_then(|s| s.posterior)).map(|p| p.mean()).collect()
+    };
+    let (o, _) = optimizer(&w, settings.clone());
+    let without = o.run(w.at(4, 0)).await;
+    assert!(without.creative_prior.contains("no Creative Scorer model"), "{}", without.creative_prior);
+
+    let features: Vec<&str> = linkedin_core::model::ModelKind::CreativeScorer.features();
+    let model = serde_json::json!({
+        "format": "linkedin-ads-trees", "format_version": 1, "model": "creative_scorer",
+        "estimator": "RandomForestRegressor", "target": "ctr", "features": features,
+        "combine": "mean", "base_score": 0.0, "learning_rate": 1.0,
+        "trees": [{"children_left": [-1], "children_right": [-1], "feature": [-2], "threshold": [-2.0], "value": [0.03]}],
+        "training_rows": 40
+    });
+    w.store.put("models/creative_scorer/model.json", model.to_string().into_bytes(), "application/json").await.unwrap();
+    let (o, out) = optimizer(&w, settings);
+    let with = o.run(w.at(4, 1)).await;
+    assert!(with.succeeded(), "{:?}", with.failures);
+    assert!(with.creative_prior.contains("centred on native model"), "{}", with.creative_prior);
+    let (a, b) = (posterior_means(&without), posterior_means(&with));
+    assert_eq!(a.len(), b.len());
+    assert!(!a.is_empty() && a.iter().zip(&b).all(|(x, y)| y > x), "{a:?} → {b:?}");
+    assert!(
+        String::from_utf8(out.lock().unwrap().clone()).unwrap().contains("New creatives: each creative's CTR prior")
+    );
+}

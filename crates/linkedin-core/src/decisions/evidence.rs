@@ -26,6 +26,10 @@ pub struct CreativeEvidence {
     /// Set for a creative the optimizer paused whose pause window LinkedIn has finished restating:
     /// the pause is checked again and undone when the final numbers no longer support it.
     pub pause_review: Option<PauseReview>,
+    /// The Creative Scorer's CTR for the creative's copy, when a model exists: the centre of its CTR
+    /// prior (with the account prior's strength), so a new creative starts from what its copy
+    /// predicts rather than from the account's average. Its own impressions soon outweigh it.
+    pub predicted_ctr: Option<f64>,
 }
 
 /// A pause to re-check ("revive"): the numbers the pause was decided on, as LinkedIn has restated

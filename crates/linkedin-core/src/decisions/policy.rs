@@ -45,12 +45,38 @@ pub(super) enum JudgeOn {
     Ctr,
 }
 
+/// A prediction is trusted only within LinkedIn's plausible CTRs: 0.05 %-5 %.
+const MIN_PREDICTED_CTR: f64 = 0.0005;
+const MAX_PREDICTED_CTR: f64 = 0.05;
+
 impl Judge {
+    /// A creative's CTR prior: the account's, centred on the Creative Scorer's prediction for its copy
+    /// when there is one (same strength: the model moves where a new creative starts, not how much
+    /// its own impressions count).
+    fn ctr_prior_for(&self, predicted: Option<f64>) -> Beta {
+        match predicted.filter(|p| p.is_finite()) {
+            Some(p) => {
+                let strength = self.ctr_prior.alpha + self.ctr_prior.beta;
+                let mean = p.clamp(MIN_PREDICTED_CTR, MAX_PREDICTED_CTR);
+                Beta { alpha: mean * strength, beta: (1.0 - mean) * strength }
+            }
+            None => self.ctr_prior,
+        }
+    }
+
     /// Verdicts on creatives competing with each other (the first `totals` are judged; all compete).
-    fn verdicts(&self, totals: &[&Totals], params: &Params) -> Vec<(Action, String, CreativeStats)> {
+    /// `predicted`: each one's Creative Scorer CTR, if any (empty: none).
+    fn verdicts(
+        &self,
+        totals: &[&Totals],
+        predicted: &[Option<f64>],
+        params: &Params,
+    ) -> Vec<(Action, String, CreativeStats)> {
         let n = totals.len();
+        let prior = |i: usize| self.ctr_prior_for(predicted.get(i).copied().flatten());
         if self.on != JudgeOn::Value {
-            let posts: Vec<Beta> = totals.iter().map(|t| self.ctr_prior.posterior(t.clicks, t.impressions)).collect();
+            let posts: Vec<Beta> =
+                totals.iter().enumerate().map(|(i, t)| prior(i).posterior(t.clicks, t.impressions)).collect();
             let p_best = if n > 1 { prob_best(&posts) } else { vec![1.0; n] };
             let leading = self.on == JudgeOn::LeadingCtr;
             return totals
@@ -66,8 +92,9 @@ impl Judge {
         }
         let posts: Vec<(Beta, Beta)> = totals
             .iter()
-            .map(|t| {
-                let ctr = self.ctr_prior.posterior(t.clicks, t.impressions);
+            .enumerate()
+            .map(|(i, t)| {
+                let ctr = prior(i).posterior(t.clicks, t.impressions);
                 // Right-censored conversions: the clicks count as far as their conversions can show.
                 let exposure = t.clicks as f64 * self.completeness.clamp(0.02, 1.0);
                 let conv = t.conversions.max(0.0).min(exposure);
@@ -265,7 +292,8 @@ pub(super) fn creative_decisions(
 ) -> Vec<Decision> {
     let active: Vec<&CreativeEvidence> = campaign.creatives.iter().filter(|c| c.active).collect();
     let totals: Vec<&Totals> = active.iter().map(|c| &c.totals).collect();
-    let verdicts = judge.verdicts(&totals, params);
+    let predicted: Vec<Option<f64>> = active.iter().map(|c| c.predicted_ctr).collect();
+    let verdicts = judge.verdicts(&totals, &predicted, params);
 
     let mut proposals: Vec<(Decision, f64)> = Vec::new();
     for (c, (action, reason, stats)) in active.iter().zip(verdicts) {
@@ -300,7 +328,7 @@ fn pause_reviews(campaign: &CampaignEvidence, as_of: NaiveDate, params: &Params,
         // The pause's own prior, and final numbers: its window is past the restatement period.
         let judge = Judge { ctr_prior: review.prior.unwrap_or(judge.ctr_prior), completeness: 1.0, ..*judge };
         let all: Vec<&Totals> = std::iter::once(&review.restated).chain(&review.rivals).collect();
-        let (verdict, why, stats) = judge.verdicts(&all, params).swap_remove(0);
+        let (verdict, why, stats) = judge.verdicts(&all, &[], params).swap_remove(0);
         let (action, reason) = if verdict == Action::Pause {
             (
                 Action::Keep,

@@ -17,6 +17,7 @@ fn creative(id: u64, impressions: u64, clicks: u64) -> CreativeEvidence {
         totals: totals(impressions, clicks, clicks as f64 * 4.0),
         last_changed: None,
         pause_review: None,
+        predicted_ctr: None,
     }
 }
 
@@ -679,4 +680,30 @@ fn budget_moves_from_dear_conversions_to_cheap_ones_keeping_the_total() {
         &p,
     );
     assert!(budget_moves(&stale).is_empty());
+}
+
+/// The Creative Scorer's prediction centres a new creative's CTR prior: between two creatives with
+/// the same few impressions, the one whose copy predicts the higher CTR is the likelier best; with
+/// many impressions the creatives' own numbers decide, whatever the model said.
+#[test]
+fn the_creative_scorers_prediction_is_a_new_creatives_ctr_prior() {
+    let p = conversions();
+    let p_best = |a: Option<f64>, b: Option<f64>, impressions: u64| {
+        let mut x = creative(1, impressions, impressions / 200);
+        let mut y = creative(2, impressions, impressions / 200);
+        (x.predicted_ctr, y.predicted_ctr) = (a, b);
+        let all = [x, y].into_iter().chain((3..6).map(|i| creative(i, 40_000, 200))).collect();
+        let ds = run(vec![campaign(all)], &p);
+        (of(&ds, 1).stats.unwrap().p_best.unwrap(), of(&ds, 2).stats.unwrap().p_best.unwrap())
+    };
+    let (a, b) = p_best(None, None, 400);
+    assert!((a - b).abs() < 1e-9, "no model: the same prior, the same P(best): {a} {b}");
+    let (a, b) = p_best(Some(0.012), Some(0.002), 400);
+    assert!(a > 1.5 * b, "the copy predicting 1.2% starts ahead of the one predicting 0.2%: {a} {b}");
+    // A prediction outside 0.05-5% is clamped, never a certainty.
+    let (a, _) = p_best(Some(7.0), Some(f64::NAN), 400);
+    assert!(a < 0.999, "{a}");
+    // Later, its own impressions outweigh the model.
+    let (a, b) = p_best(Some(0.012), Some(0.002), 200_000);
+    assert!((a / b - 1.0).abs() < 0.15, "200,000 impressions each at the same CTR: {a} {b}");
 }
