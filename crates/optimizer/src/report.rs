@@ -74,7 +74,12 @@ pub fn text(report: &OptimizeReport, decisions: &[Decision], settings: &Settings
                 writeln!(b, "  cost per conversion ${cpa:.2} (the last 7 days' conversions are still being restated)");
         }
     }
-    let _ = writeln!(b, "Policy: {policy}. Bids: {}.", report.bid_model);
+    let bids = match settings.params.policy {
+        // The conversions policy sets bids from each campaign's own response; it uses no bid model.
+        linkedin_core::decisions::Policy::Conversions => "learned from each campaign's bid response".to_string(),
+        _ => report.bid_model.clone(),
+    };
+    let _ = writeln!(b, "Policy: {policy}. Bids: {bids}.");
     if !report.conversion_lag.is_empty() {
         let _ = writeln!(
             b,
