@@ -7,7 +7,7 @@ PY    := $(VENV)/bin/python
 export MOTO_SERVER := $(abspath $(VENV))/bin/moto_server
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: test demo train venv fmt-check clippy cargo-test py-test terraform-check deploy-check build fmt clean
+.PHONY: test demo train fuzz venv fmt-check clippy cargo-test py-test terraform-check deploy-check build fmt clean
 
 ## test: fmt check, clippy, every Rust test (moto included), the Python tests (Terraform on moto and the
 ## deploy scripts included), terraform fmt/validate/checkov, shellcheck, the four Lambda zips (x86_64)
@@ -28,6 +28,11 @@ train: venv
 	    --model-dir data/models/$$model --output-data-dir data/models/$$model/output || exit 1; \
 	  mkdir -p $(TRAIN_DATA)/models/$$model && cp data/models/$$model/*.* $(TRAIN_DATA)/models/$$model/; \
 	done
+
+## fuzz: every parser of outside input under the mutation fuzzer (demo::fuzz), FUZZ_INPUTS inputs each
+## (default 1,000,000), in release; fails on any panic and prints the input. `make test` runs 2,000 each.
+fuzz:
+	cargo bench --locked -p demo --bench fuzz
 
 ## venv: the Python tools the tests need, in .venv/
 venv: $(VENV)/.installed

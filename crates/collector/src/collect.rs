@@ -117,10 +117,7 @@ impl Collector {
         report.posts = copies.values().filter(|c| c.is_ok()).count();
         report.analytics_rows = days.len();
         for (_, d) in &days {
-            report.impressions += d.impressions;
-            report.clicks += d.clicks;
-            report.cost_usd += d.cost_usd;
-            report.conversions += d.conversions();
+            report.count(d);
         }
         report.api = self.client.stats();
         let auth = self.client.auth_events().await;

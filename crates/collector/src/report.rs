@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use linkedin_core::CampaignId;
 use linkedin_core::layout::RunId;
+use linkedin_core::linkedin::analytics::CreativeDay;
 use linkedin_core::linkedin::{ApiError, ClientStats};
 use linkedin_core::metrics::{MetricSet, Unit};
 use rust_decimal::Decimal;
@@ -51,6 +52,15 @@ pub struct CollectReport {
 }
 
 impl CollectReport {
+    /// Adds one pulled row to the run's totals, saturating: the numbers are LinkedIn's, and two rows
+    /// costing `Decimal::MAX` used to panic the run after its data was saved, before its report was.
+    pub fn count(&mut self, d: &CreativeDay) {
+        self.impressions = self.impressions.saturating_add(d.impressions);
+        self.clicks = self.clicks.saturating_add(d.clicks);
+        self.cost_usd = self.cost_usd.saturating_add(d.cost_usd);
+        self.conversions += d.conversions();
+    }
+
     pub fn new(run_id: RunId, as_of: NaiveDate, pulled_at: DateTime<Utc>, window: (NaiveDate, NaiveDate)) -> Self {
         Self {
             job: "collector",
@@ -148,5 +158,30 @@ impl CollectReport {
             m.value("RefreshTokenDaysLeft", days as f64, Unit::None);
         }
         m
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counting_rows_saturates() {
+        // Found by `demo::fuzz` (linkedin.analytics): two rows costing Decimal::MAX panicked the run
+        // after its raw data was saved.
+        let day: NaiveDate = "2026-11-23".parse().unwrap();
+        let now = day.and_hms_opt(6, 0, 0).unwrap().and_utc();
+        let mut report = CollectReport::new(RunId::new(now), day, now, (day, day));
+        let row: CreativeDay = serde_json::from_value(serde_json::json!({
+            "creative": 1, "date": "2026-11-22", "impressions": u64::MAX, "clicks": 1, "landing_page_clicks": 0,
+            "cost_usd": "79228162514264337593543950335", "cost_local": "0", "external_website_conversions": 0.0,
+            "post_click_conversions": 0.0, "post_view_conversions": 0.0, "one_click_leads": 0.0,
+            "total_engagements": 0, "video_views": 0, "approximate_member_reach": null, "other": {}
+        }))
+        .unwrap();
+        report.count(&row);
+        report.count(&row);
+        assert_eq!((report.impressions, report.clicks, report.cost_usd), (u64::MAX, 2, Decimal::MAX));
+        let _ = report.summary();
     }
 }

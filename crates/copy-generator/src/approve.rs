@@ -169,13 +169,18 @@ pub async fn load_batch(store: &dyn ObjectStore, batch: &str) -> Result<(String,
         .await
         .map_err(|e| format!("reading {key}: {e}"))?
         .ok_or_else(|| format!("{key} does not exist in {}", store.describe()))?;
-    let b: Batch = serde_json::from_slice(&bytes)
-        .map_err(|e| format!("{key} is not a readable batch ({e}); fix the JSON by hand or generate a new batch"))?;
+    let b = parse_batch(&key, &bytes)?;
     Ok((key, b))
 }
 
+/// A batch file (reviewers may have edited it by hand); the error names `key` and the fix.
+pub fn parse_batch(key: &str, bytes: &[u8]) -> Result<Batch, String> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| format!("{key} is not a readable batch ({e}); fix the JSON by hand or generate a new batch"))
+}
+
 /// The variation's rank (from 1) in the batch.
-fn rank_of(batch: &Batch, pick: Pick) -> Result<usize, String> {
+pub fn rank_of(batch: &Batch, pick: Pick) -> Result<usize, String> {
     let n = batch.variations.len();
     match pick {
         Pick::Rank(r) if (1..=n).contains(&r) => Ok(r),

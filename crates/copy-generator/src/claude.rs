@@ -77,10 +77,11 @@ pub struct Usage {
     pub output_tokens: u64,
 }
 
+/// Saturating: the counts are Anthropic's, and two replies claiming `u64::MAX` tokens used to overflow.
 impl std::ops::AddAssign for Usage {
     fn add_assign(&mut self, o: Usage) {
-        self.input_tokens += o.input_tokens;
-        self.output_tokens += o.output_tokens;
+        self.input_tokens = self.input_tokens.saturating_add(o.input_tokens);
+        self.output_tokens = self.output_tokens.saturating_add(o.output_tokens);
     }
 }
 
@@ -548,6 +549,36 @@ fn hint_for(status: u16, model: &str, base_url: &str) -> String {
     }
 }
 
+/// One Messages API answer as [`ClaudeClient::generate`] reads it: a 2xx body is parsed, its text
+/// block read as the variations' JSON and checked against `brief`; any other body is read as the API's
+/// error envelope (its message scrubbed of `key`). Whatever the body, a value, never a panic
+/// (`demo::fuzz` holds it to that).
+pub fn read_answer(status: u16, body: &[u8], brief: &Brief, max_tokens: u32, key: &str) -> Answer {
+    if !(200..300).contains(&status) {
+        let e = ApiError::parse(body, key);
+        return Answer::Error { kind: e.kind, message: e.message, code: e.code };
+    }
+    match parse_reply(body, 0) {
+        Ok(reply) => Answer::Reply {
+            usage: reply.usage,
+            model: reply.model.clone(),
+            variations: assess(&reply, brief, max_tokens),
+        },
+        Err(e) => Answer::Malformed(e.to_string()),
+    }
+}
+
+/// What [`read_answer`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// A reply: the variations, or the problems a repair would send back, and its usage.
+    Reply { variations: Result<Vec<Variation>, Vec<String>>, usage: Usage, model: Option<String> },
+    /// A 2xx body that is not the Messages API's.
+    Malformed(String),
+    /// An error answer.
+    Error { kind: String, message: String, code: Option<String> },
+}
+
 fn parse_reply(body: &[u8], retries: u32) -> Result<Reply, ClaudeError> {
     let r: MessagesResponse = serde_json::from_slice(body)
         .map_err(|e| ClaudeError::Malformed { detail: e.to_string(), excerpt: excerpt(body, 200) })?;
@@ -799,6 +830,15 @@ in the same format and schema as asked, using only numbers and facts from the br
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn usage_saturates() {
+        // Found by `demo::fuzz` (claude.answer): a reply claiming u64::MAX tokens, then its repair.
+        let mut u = Usage { input_tokens: u64::MAX, output_tokens: 5 };
+        u += Usage { input_tokens: 1, output_tokens: u64::MAX };
+        assert_eq!(u, Usage { input_tokens: u64::MAX, output_tokens: u64::MAX });
+        assert!(cost_usd("claude-sonnet-4-5", u).is_some_and(f64::is_finite));
+    }
 
     #[test]
     fn prices_resolve_aliases_and_dated_ids_and_nothing_else() {

@@ -38,10 +38,15 @@ async fn api_key(key: &AnthropicKey) -> Result<linkedin_core::Secret, String> {
 /// The key stored under `name`: the key itself, or JSON with an `api_key` string.
 pub async fn read_api_key(store: &dyn SecretStore, name: &str) -> Result<linkedin_core::Secret, String> {
     let value = store.get_secret(name).await.map_err(|e| format!("ANTHROPIC_SECRET_NAME: {e}"))?;
-    let key = match serde_json::from_str::<serde_json::Value>(&value) {
+    api_key_from_secret(&value, name, &store.describe())
+}
+
+/// The key in a secret's `value`: the value itself, or JSON with an `api_key` string. The error names
+/// the secret (`name` in `store`), never the value.
+pub fn api_key_from_secret(value: &str, name: &str, store: &str) -> Result<linkedin_core::Secret, String> {
+    let key = match serde_json::from_str::<serde_json::Value>(value) {
         Ok(v) => v.get("api_key").and_then(|k| k.as_str()).map(str::to_string).ok_or(format!(
-            "ANTHROPIC_SECRET_NAME: secret '{name}' in {} is JSON without an \"api_key\" string; store the key itself or {{\"api_key\": \"...\"}}",
-            store.describe()
+            "ANTHROPIC_SECRET_NAME: secret '{name}' in {store} is JSON without an \"api_key\" string; store the key itself or {{\"api_key\": \"...\"}}"
         ))?,
         Err(_) => value.trim().to_string(),
     };

@@ -57,6 +57,17 @@ pub fn reject_reason(r: &AnalyticsRecord) -> Option<String> {
     if r.cost_usd.round_dp(6).abs() > Decimal::from(999_999_999_999i64) {
         return Some(format!("cost_usd {} is out of range", r.cost_usd));
     }
+    // The table's counts are INT64: a larger count used to be written as a negative number, read
+    // back as 0.
+    let counts = [
+        ("impressions", r.impressions),
+        ("clicks", r.clicks),
+        ("landing_page_clicks", r.landing_page_clicks),
+        ("total_engagements", r.total_engagements),
+    ];
+    if let Some((name, n)) = counts.iter().find(|(_, n)| i64::try_from(*n).is_err()) {
+        return Some(format!("{name} {n} is out of range (at most {})", i64::MAX));
+    }
     None
 }
 
@@ -228,6 +239,24 @@ mod tests {
             text("run"),
         ];
         parquet_table::write(SCHEMA, &columns).unwrap()
+    }
+
+    #[test]
+    fn counts_past_int64_are_rejected_not_written_negative() {
+        let mut r: AnalyticsRecord = serde_json::from_str(
+            r#"{"pulled_at":"2026-11-23T06:00:00Z","run_id":"r","account_id":"1","campaign_id":"2","creative_id":"3",
+            "date":"2026-11-22","impressions":9223372036854775808,"clicks":1,"landing_page_clicks":1,"cost_usd":"1",
+            "cost_local":"1","conversions":0.0,"external_website_conversions":0.0,"post_click_conversions":0.0,
+            "post_view_conversions":0.0,"one_click_leads":0.0,"total_engagements":1,"video_views":0,"approximate_member_reach":null}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            reject_reason(&r).unwrap(),
+            "impressions 9223372036854775808 is out of range (at most 9223372036854775807)"
+        );
+        r.impressions = i64::MAX as u64;
+        assert_eq!(reject_reason(&r), None);
+        assert_eq!(read(to_parquet(&[&r]).unwrap()).unwrap()[0].impressions, i64::MAX);
     }
 
     #[test]

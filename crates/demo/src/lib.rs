@@ -9,6 +9,7 @@
 //!
 //! The same seed gives the same market, the same faults and the same numbers.
 
+pub mod fuzz;
 pub mod html;
 pub mod markets;
 pub mod reconcile;

@@ -105,6 +105,45 @@ impl ResultTable {
         }
     }
 
+    /// The rows of `creative_window.sql`, by creative. A value that does not parse is an error naming
+    /// the query, row and column; never a panic (`demo::fuzz` holds it to that).
+    pub fn creatives(&self) -> Result<Vec<CreativePerformance>, PerformanceError> {
+        let mut out = Vec::with_capacity(self.rows.len());
+        for i in 0..self.rows.len() {
+            out.push(CreativePerformance {
+                account_id: self.required(i, "account_id")?,
+                campaign_id: self.required(i, "campaign_id")?,
+                creative_id: self.required(i, "creative_id")?,
+                days: self.required(i, "days")?,
+                first_date: self.required::<NaiveDate>(i, "first_date")?,
+                last_date: self.required::<NaiveDate>(i, "last_date")?,
+                totals: self.totals(i)?,
+            });
+        }
+        out.sort_by_key(|c| c.creative_id);
+        Ok(out)
+    }
+
+    /// The rows of `campaign_daily.sql`, by campaign and day; errors as [`Self::creatives`].
+    pub fn campaign_days(&self) -> Result<Vec<CampaignDay>, PerformanceError> {
+        let mut out = Vec::with_capacity(self.rows.len());
+        for i in 0..self.rows.len() {
+            out.push(CampaignDay {
+                account_id: self.required(i, "account_id")?,
+                campaign_id: self.required(i, "campaign_id")?,
+                date: self.required::<NaiveDate>(i, "date")?,
+                creatives: self.required(i, "creatives")?,
+                totals: self.totals(i)?,
+                status: self.text(i, "status")?.map(str::to_string),
+                cost_type: self.text(i, "cost_type")?.map(str::to_string),
+                unit_cost: self.decimal(i, "unit_cost")?,
+                daily_budget: self.decimal(i, "daily_budget")?,
+            });
+        }
+        out.sort_by_key(|d| (d.campaign_id, d.date));
+        Ok(out)
+    }
+
     fn totals(&self, row: usize) -> Result<Totals, PerformanceError> {
         Ok(Totals {
             impressions: self.required(row, "impressions")?,
@@ -246,41 +285,11 @@ impl AthenaPerformance {
 #[async_trait]
 impl PerformanceSource for AthenaPerformance {
     async fn creatives(&self, window: DateWindow) -> Result<Vec<CreativePerformance>, PerformanceError> {
-        let t = self.run(CREATIVE_WINDOW, &Self::window_params(window)).await?;
-        let mut out = Vec::with_capacity(t.rows.len());
-        for i in 0..t.rows.len() {
-            out.push(CreativePerformance {
-                account_id: t.required(i, "account_id")?,
-                campaign_id: t.required(i, "campaign_id")?,
-                creative_id: t.required(i, "creative_id")?,
-                days: t.required(i, "days")?,
-                first_date: t.required::<NaiveDate>(i, "first_date")?,
-                last_date: t.required::<NaiveDate>(i, "last_date")?,
-                totals: t.totals(i)?,
-            });
-        }
-        out.sort_by_key(|c| c.creative_id);
-        Ok(out)
+        self.run(CREATIVE_WINDOW, &Self::window_params(window)).await?.creatives()
     }
 
     async fn campaign_days(&self, window: DateWindow) -> Result<Vec<CampaignDay>, PerformanceError> {
-        let t = self.run(CAMPAIGN_DAILY, &Self::window_params(window)).await?;
-        let mut out = Vec::with_capacity(t.rows.len());
-        for i in 0..t.rows.len() {
-            out.push(CampaignDay {
-                account_id: t.required(i, "account_id")?,
-                campaign_id: t.required(i, "campaign_id")?,
-                date: t.required::<NaiveDate>(i, "date")?,
-                creatives: t.required(i, "creatives")?,
-                totals: t.totals(i)?,
-                status: t.text(i, "status")?.map(str::to_string),
-                cost_type: t.text(i, "cost_type")?.map(str::to_string),
-                unit_cost: t.decimal(i, "unit_cost")?,
-                daily_budget: t.decimal(i, "daily_budget")?,
-            });
-        }
-        out.sort_by_key(|d| (d.campaign_id, d.date));
-        Ok(out)
+        self.run(CAMPAIGN_DAILY, &Self::window_params(window)).await?.campaign_days()
     }
 
     fn describe(&self) -> String {

@@ -8,11 +8,23 @@ use serde_json::Value;
 /// What EventBridge sends on a schedule.
 pub type ScheduledEvent = lambda_runtime::LambdaEvent<EventBridgeEvent<Value>>;
 
-/// The run's clock: the schedule's time, or `detail.as_of` (`YYYY-MM-DD`) for a manual backfill.
+/// The run's clock: the schedule's time, or `detail.as_of` (`YYYY-MM-DD`) for a manual backfill. Either
+/// must be within [`linkedin_core::RUN_DATE_RANGE`]: an event's `time` of chrono's last year used to
+/// pass unchecked into the jobs' date arithmetic, and panic there.
 pub fn run_clock(event: &EventBridgeEvent<Value>) -> Result<RunClock, lambda_runtime::Error> {
     let now = chrono::Utc::now();
     match event.detail.get("as_of") {
-        None | Some(Value::Null) => Ok(RunClock { as_of: event.time.unwrap_or(now).date_naive(), now }),
+        None | Some(Value::Null) => {
+            let as_of = event.time.unwrap_or(now).date_naive();
+            if !linkedin_core::in_run_range(as_of) {
+                let (first, last) = linkedin_core::RUN_DATE_RANGE;
+                return Err(format!(
+                    "the event's time {as_of} is out of range: expected a date from {first} to {last}"
+                )
+                .into());
+            }
+            Ok(RunClock { as_of, now })
+        }
         Some(Value::String(s)) => {
             let as_of: NaiveDate = linkedin_core::parse_run_date(s).map_err(|e| format!("detail.as_of = {e}"))?;
             Ok(RunClock { as_of, now })
@@ -51,5 +63,15 @@ mod tests {
         assert!(err.contains("detail.as_of = 'yesterday' is not a date"), "{err}");
         let err = run_clock(&event(serde_json::json!({"as_of": "+262142-12-31"}))).unwrap_err().to_string();
         assert!(err.contains("detail.as_of = '+262142-12-31' is out of range"), "{err}");
+    }
+
+    #[test]
+    fn an_event_time_outside_the_run_range_is_an_error() {
+        for time in ["+262142-12-31T23:59:59Z", "-262143-01-01T00:00:00Z", "1969-12-31T23:59:59Z"] {
+            let mut e = event(serde_json::json!({}));
+            e.time = Some(time.parse().unwrap());
+            let err = run_clock(&e).unwrap_err().to_string();
+            assert!(err.contains("out of range: expected a date from 1970-01-01 to 9999-12-31"), "{time}: {err}");
+        }
     }
 }

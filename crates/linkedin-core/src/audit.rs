@@ -155,17 +155,35 @@ pub async fn latest_changes(
         for e in errors {
             tracing::warn!(key = %meta.key, line = e.line, "unreadable audit line skipped: {}", e.message);
         }
-        // A publish adds a creative and changes no state a cooldown guards.
-        for l in lines.into_iter().filter(|l| l.outcome == Outcome::Applied && l.action != Action::Publish) {
-            match out.get(&l.entity) {
-                Some(seen) if (seen.as_of, seen.at) >= (l.as_of, l.at) => {}
-                _ => {
-                    out.insert(l.entity, l);
-                }
+        keep_latest(&mut out, lines);
+    }
+    Ok(out)
+}
+
+/// Folds audit lines into the latest applied change of each entity (by day, then time). A publish adds
+/// a creative and changes no state a cooldown guards, so it is left out.
+pub fn keep_latest(out: &mut BTreeMap<Entity, AuditLine>, lines: Vec<AuditLine>) {
+    for l in lines.into_iter().filter(|l| l.outcome == Outcome::Applied && l.action != Action::Publish) {
+        match out.get(&l.entity) {
+            Some(seen) if (seen.as_of, seen.at) >= (l.as_of, l.at) => {}
+            _ => {
+                out.insert(l.entity, l);
             }
         }
     }
-    Ok(out)
+}
+
+/// How long after a logged change LinkedIn's `lastModifiedAt` may still be that change's own echo.
+pub const OWN_CHANGE_GRACE: TimeDelta = TimeDelta::hours(1);
+
+impl AuditLine {
+    /// Whether an entity last modified at `last_modified_at_ms` (LinkedIn's epoch milliseconds) was
+    /// changed by someone else after this line's change (past [`OWN_CHANGE_GRACE`]). Saturates at the
+    /// end of time: `at` is read from the store, and `at + 1 h` used to panic for a time at chrono's end.
+    pub fn changed_since_by_others(&self, last_modified_at_ms: i64) -> bool {
+        let own_until = self.at.checked_add_signed(OWN_CHANGE_GRACE).unwrap_or(DateTime::<Utc>::MAX_UTC);
+        last_modified_at_ms > own_until.timestamp_millis()
+    }
 }
 
 /// The lines of one run, found from its id. The log sits under its run's as-of day, which a run for
@@ -206,6 +224,7 @@ mod tests {
     use super::*;
     use crate::ids::{CampaignId, CreativeId};
     use crate::store::LocalStore;
+    use chrono::Timelike;
 
     fn pause(run: &RunId, as_of: &str, at: &str, creative: u64) -> AuditLine {
         AuditLine {
@@ -227,6 +246,25 @@ mod tests {
             published: None,
             recovered_by: None,
         }
+    }
+
+    #[test]
+    fn a_logged_time_at_the_end_of_time_is_no_panic() {
+        // `pause.at + 1 h` panicked the optimizer's pause review for a line dated chrono's last second.
+        let run = RunId("20261001T080000Z-000001".into());
+        let mut line = pause(&run, "2026-10-01", "2026-10-01T08:00:00Z", 7);
+        let json = serde_json::to_string(&line).unwrap().replace("2026-10-01T08:00:00Z", "+262142-12-31T23:59:59Z");
+        let (lines, errors) = parse_ndjson::<AuditLine>(json.as_bytes());
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(lines[0].at, DateTime::<Utc>::MAX_UTC.with_nanosecond(0).unwrap());
+        let now_ms = 1_800_000_000_000;
+        assert!(!lines[0].changed_since_by_others(now_ms));
+        line.at = DateTime::<Utc>::MAX_UTC;
+        assert!(!line.changed_since_by_others(now_ms) && line.changed_since_by_others(i64::MAX));
+        line.at = "2026-10-01T08:00:00Z".parse().unwrap();
+        let ms = line.at.timestamp_millis();
+        assert!(!line.changed_since_by_others(ms + 3_600_000));
+        assert!(line.changed_since_by_others(ms + 3_600_001));
     }
 
     /// Runs for past days (`--as-of`) with the wall clock months later: their logs are found, and a

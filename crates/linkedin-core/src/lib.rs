@@ -68,12 +68,18 @@ pub fn parse_run_date(s: &str) -> Result<chrono::NaiveDate, String> {
     let t = s.trim();
     let date: chrono::NaiveDate =
         t.parse().map_err(|_| format!("'{s}' is not a date: expected YYYY-MM-DD, e.g. 2026-11-20"))?;
-    let (first, last) = RUN_DATE_RANGE;
-    let bounds = |d: &str| d.parse::<chrono::NaiveDate>().expect("valid bounds");
-    if date < bounds(first) || date > bounds(last) {
+    if !in_run_range(date) {
+        let (first, last) = RUN_DATE_RANGE;
         return Err(format!("'{s}' is out of range: expected a date from {first} to {last}"));
     }
     Ok(date)
+}
+
+/// Whether a run may be dated `date` ([`RUN_DATE_RANGE`]).
+pub fn in_run_range(date: chrono::NaiveDate) -> bool {
+    let (first, last) = RUN_DATE_RANGE;
+    let bound = |d: &str| d.parse::<chrono::NaiveDate>().expect("valid bounds");
+    bound(first) <= date && date <= bound(last)
 }
 
 #[cfg(test)]

@@ -93,11 +93,14 @@ fn ratio(num: f64, den: f64) -> Option<f64> {
 }
 
 impl Totals {
+    /// Adds `other`, saturating: the counts come from LinkedIn through the processed files, and an
+    /// `i64::MAX` of impressions in two rows used to overflow (a panic in debug builds, a wrap to a
+    /// small number in release), as did two costs near `Decimal::MAX` (a panic in every build).
     pub fn add(&mut self, other: &Totals) {
-        self.impressions += other.impressions;
-        self.clicks += other.clicks;
-        self.landing_page_clicks += other.landing_page_clicks;
-        self.cost_usd += other.cost_usd;
+        self.impressions = self.impressions.saturating_add(other.impressions);
+        self.clicks = self.clicks.saturating_add(other.clicks);
+        self.landing_page_clicks = self.landing_page_clicks.saturating_add(other.landing_page_clicks);
+        self.cost_usd = self.cost_usd.saturating_add(other.cost_usd);
         self.conversions += other.conversions;
     }
 
@@ -236,6 +239,23 @@ pub fn to_json(window: DateWindow, source: &str, data: &PerformanceData) -> serd
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn totals_saturate_instead_of_overflowing() {
+        // Found by `demo::fuzz` (parquet.creative_daily): two rows of i64::MAX impressions overflowed.
+        let big = Totals {
+            impressions: u64::MAX,
+            clicks: u64::MAX - 1,
+            landing_page_clicks: 1,
+            cost_usd: Decimal::MAX,
+            conversions: 1.0,
+        };
+        let mut t = big;
+        t.add(&big);
+        assert_eq!((t.impressions, t.clicks, t.cost_usd), (u64::MAX, u64::MAX, Decimal::MAX));
+        t.add(&Totals { cost_usd: Decimal::MIN, ..Totals::default() });
+        assert_eq!(t.cost_usd, Decimal::ZERO);
+    }
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()

@@ -422,9 +422,9 @@ impl Optimizer {
         let perf: BTreeMap<CreativeId, Totals> =
             performance.creatives.iter().map(|c| (c.creative_id, c.totals)).collect();
         for c in &performance.creatives {
-            report.spend_usd += c.totals.cost_usd;
-            report.impressions += c.totals.impressions;
-            report.clicks += c.totals.clicks;
+            report.spend_usd = report.spend_usd.saturating_add(c.totals.cost_usd);
+            report.impressions = report.impressions.saturating_add(c.totals.impressions);
+            report.clicks = report.clicks.saturating_add(c.totals.clicks);
             report.conversions += c.totals.conversions;
         }
         let mut days_by_campaign: BTreeMap<CampaignId, Vec<&CampaignDay>> = BTreeMap::new();
@@ -616,7 +616,7 @@ impl Optimizer {
             let Some(pause) = latest.get(&Entity::Creative { id: c.id, campaign: c.campaign }) else { continue };
             let age = (as_of - pause.as_of).num_days();
             // Someone changed it after our pause (e.g. resumed and paused it by hand): theirs to decide.
-            let touched = c.last_modified_at.is_some_and(|ms| ms > (pause.at + TimeDelta::hours(1)).timestamp_millis());
+            let touched = c.last_modified_at.is_some_and(|ms| pause.changed_since_by_others(ms));
             if pause.action != Action::Pause || age < 0 || !reviewed.contains(&(age as u32)) || touched {
                 continue;
             }

@@ -17,6 +17,8 @@ use linkedin_core::linkedin::creatives::CreativeStatus;
 use linkedin_core::money::Money;
 use linkedin_core::store::ObjectStore;
 use linkedin_core::write_ahead::{self, Journal};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
 use crate::audit::{self, AuditLine, EntityState, Outcome};
@@ -51,6 +53,38 @@ fn target(line: &AuditLine) -> Result<Entity, String> {
             Err(format!("{:?}: the publish line records no creative id; pause it in Campaign Manager", line.entity))
         }
     }
+}
+
+/// The largest relative move an undo makes: the guardrails' safe ceiling for one bid or budget step
+/// (`MAX_BID_STEP_PERCENT` / `MAX_BUDGET_STEP_PERCENT` ≤ 50 without the override). An applied change
+/// was one step, so its undo is one step back; a line asking for more was not written by a run.
+pub const UNDO_MAX_STEP: f64 = 0.5;
+
+/// Why restoring `restore` over `now` is not what undoing one guarded change can be: money more than
+/// [`UNDO_MAX_STEP`] away, not positive, or in another currency. `None`: plausible.
+fn implausible(action: &Action, now: &EntityState, restore: &EntityState) -> Option<String> {
+    let (field, from, current) = match *action {
+        Action::SetBid { from, .. } => ("bid", restore.bid.unwrap_or(from), now.bid),
+        Action::SetDailyBudget { from, .. } => ("daily budget", restore.daily_budget.unwrap_or(from), now.daily_budget),
+        _ => return None,
+    };
+    if let (Some(a), Some(b)) = (&restore.currency, &now.currency)
+        && a != b
+    {
+        return Some(format!("the line's {field} is in {a}, the campaign's in {b}"));
+    }
+    if from <= Decimal::ZERO {
+        return Some(format!("the line asks for a {field} of {from}"));
+    }
+    let current = current?;
+    let step = ((from - current).abs() / current.max(Decimal::new(1, 2))).to_f64().unwrap_or(f64::INFINITY);
+    (step > UNDO_MAX_STEP + 1e-9).then(|| {
+        format!(
+            "the line asks for a {field} of {from}, {:.0}% from today's {current}: more than one guarded step ({:.0}%) away",
+            step * 100.0,
+            UNDO_MAX_STEP * 100.0
+        )
+    })
 }
 
 /// Puts `restore` back at LinkedIn: the field the undone `action` changed.
@@ -134,6 +168,12 @@ pub async fn undo(
             }
             _ => line.before.clone(),
         };
+        if let Some(why) = implausible(&line.action, &now, &restore) {
+            report.failures.push(format!(
+                "{entity:?}: {why}; not restored: check the audit line (it may have been edited) and set it in Campaign Manager if it is right"
+            ));
+            continue;
+        }
         let action = match line.action {
             Action::Pause => Action::Resume,
             Action::Resume => Action::Pause,

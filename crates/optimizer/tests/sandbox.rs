@@ -590,3 +590,51 @@ async fn a_creative_scorer_in_the_store_centres_the_ctr_priors_on_its_prediction
         String::from_utf8(out.lock().unwrap().clone()).unwrap().contains("New creatives: each creative's CTR prior")
     );
 }
+
+/// `undo` of a run whose audit line was edited to ask for a bid far from any guarded step (or in another
+/// currency) refuses that entity, names it, and writes nothing to LinkedIn.
+#[tokio::test]
+async fn undo_refuses_an_audit_line_that_asks_for_more_than_a_guarded_step() {
+    use linkedin_core::audit::{self, AuditLine, EntityState};
+    use linkedin_core::layout::RunId;
+    let w = world(4).await;
+    let clock = w.at(4, 0);
+    let campaign = w.sb.with(|s| s.market.campaigns().next().unwrap().id);
+    let bid_now = rust_decimal::Decimal::new(w.sb.with(|s| s.market.campaign(campaign).unwrap().bid.0) as i64, 6);
+    let line = |before: rust_decimal::Decimal, currency: &str| AuditLine {
+        run_id: RunId("20261008T080000Z-abcdef".into()),
+        as_of: clock.as_of,
+        at: clock.now,
+        dry_run: false,
+        entity: Entity::Campaign { id: linkedin_core::CampaignId(campaign) },
+        action: Action::SetBid { from: before, to: bid_now },
+        outcome: Outcome::Applied,
+        reason: "edited by hand".into(),
+        skipped_because: None,
+        stats: None,
+        before: EntityState { bid: Some(before), currency: Some(currency.into()), ..EntityState::default() },
+        after: EntityState { bid: Some(bid_now), currency: Some("USD".into()), ..EntityState::default() },
+        error: None,
+        params: None,
+        undo_of: None,
+        published: None,
+        recovered_by: None,
+    };
+    for (i, (before, currency, why)) in [
+        (rust_decimal::Decimal::from(500), "USD", "more than one guarded step"),
+        (bid_now, "EUR", "in EUR, the campaign's in USD"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let run = RunId(format!("20261008T08000{i}Z-abcdef"));
+        let mut l = line(before, currency);
+        l.run_id = run.clone();
+        audit::write(w.store.as_ref(), clock.as_of, &run, &[l]).await.unwrap();
+        let undo =
+            optimizer::undo::undo(w.store.clone(), &w.client, &run, w.at(4, 10 + i as i64), false).await.unwrap();
+        assert_eq!(undo.restored, 0, "{undo:?}");
+        assert!(undo.failures.iter().any(|f| f.contains(why) && f.contains("not restored")), "{:?}", undo.failures);
+    }
+    assert!(writes(&w).is_empty(), "nothing sent: {:?}", writes(&w));
+}

@@ -111,7 +111,8 @@ impl LagSums {
         if other.conversions_by_age.len() != self.conversions_by_age.len() {
             return;
         }
-        self.creative_days += other.creative_days;
+        // Saturating: the sums are read back from `processed/conversion_lag/`.
+        self.creative_days = self.creative_days.saturating_add(other.creative_days);
         for (a, b) in self.conversions_by_age.iter_mut().zip(&other.conversions_by_age) {
             *a += b.max(0.0);
         }
@@ -137,6 +138,16 @@ impl LagSums {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sums_read_back_saturate() {
+        // Found by `demo::fuzz` (store.conversion_lag): a lag.json with creative_days near u32::MAX.
+        let day = LagSums { creative_days: u32::MAX - 1, conversions_by_age: vec![1.0, 2.0] };
+        let mut sums = LagSums::default();
+        sums.add(&day);
+        sums.add(&day);
+        assert_eq!((sums.creative_days, sums.conversions_by_age), (u32::MAX, vec![2.0, 4.0]));
+    }
 
     #[test]
     fn the_prior_ends_complete_and_ages_past_it_are_complete() {

@@ -220,14 +220,7 @@ impl LinkedInClient {
         let mut merged = Merged::new();
         let mut problems = Vec::new();
         self.pull_into(req, metrics, &mut merged, &mut problems).await?;
-        let mut rows = Vec::with_capacity(merged.len());
-        for ((creative, date), m) in merged {
-            match CreativeDay::from_metrics(creative, date, m) {
-                Ok(r) => rows.push(r),
-                Err(e) => problems.push(format!("creative {creative} on {date}: {e}; row skipped")),
-            }
-        }
-        Ok(AnalyticsPull { rows, problems })
+        Ok(typed(merged, problems))
     }
 
     fn pull_into<'a>(
@@ -255,12 +248,7 @@ impl LinkedInClient {
                     self.pull_into(&a, metrics, merged, problems).await?;
                     return self.pull_into(&b, metrics, merged, problems).await;
                 }
-                for (i, el) in page.elements.into_iter().enumerate() {
-                    match key_of(&el) {
-                        Ok(key) => part.entry(key).or_default().extend(el.metrics),
-                        Err(e) => problems.push(format!("adAnalytics element {i} ({fields}): {e}; skipped")),
-                    }
-                }
+                key_elements(page, &fields, &mut part, problems);
             }
             for (k, m) in part {
                 merged.entry(k).or_default().extend(m);
@@ -268,6 +256,41 @@ impl LinkedInClient {
             Ok(())
         })
     }
+}
+
+/// One `adAnalytics` answer read as [`LinkedInClient::creative_daily`] reads it, for an answer to a
+/// request of one `fields` chunk (the client merges the chunks' elements before typing them): the
+/// elements keyed by (creative, day), the unusable ones named, each row typed. Whatever the body, an
+/// error or rows, never a panic (`demo::fuzz` holds it to that).
+pub fn read_page(body: &[u8]) -> Result<AnalyticsPull, serde_json::Error> {
+    let page: AnalyticsPage = serde_json::from_slice(body)?;
+    let mut merged = Merged::new();
+    let mut problems = Vec::new();
+    key_elements(page, "one chunk", &mut merged, &mut problems);
+    Ok(typed(merged, problems))
+}
+
+/// Adds a page's elements to `part` by (creative, day); an element without a usable key is named in
+/// `problems` and skipped.
+fn key_elements(page: AnalyticsPage, fields: &str, part: &mut Merged, problems: &mut Vec<String>) {
+    for (i, el) in page.elements.into_iter().enumerate() {
+        match key_of(&el) {
+            Ok(key) => part.entry(key).or_default().extend(el.metrics),
+            Err(e) => problems.push(format!("adAnalytics element {i} ({fields}): {e}; skipped")),
+        }
+    }
+}
+
+/// The merged metrics as typed rows; a row whose metrics do not type is named and skipped.
+fn typed(merged: Merged, mut problems: Vec<String>) -> AnalyticsPull {
+    let mut rows = Vec::with_capacity(merged.len());
+    for ((creative, date), m) in merged {
+        match CreativeDay::from_metrics(creative, date, m) {
+            Ok(r) => rows.push(r),
+            Err(e) => problems.push(format!("creative {creative} on {date}: {e}; row skipped")),
+        }
+    }
+    AnalyticsPull { rows, problems }
 }
 
 fn key_of(el: &Element) -> Result<(CreativeId, NaiveDate), String> {

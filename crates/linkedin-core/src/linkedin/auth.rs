@@ -132,17 +132,28 @@ impl Credentials {
 }
 
 fn take_time(map: &mut Map<String, Value>, key: &str) -> Result<Option<DateTime<Utc>>, String> {
-    let bad = || format!("\"{key}\" must be an RFC 3339 time (2026-12-01T00:00:00Z) or epoch seconds");
-    match map.remove(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+    let bad = || {
+        format!("\"{key}\" must be an RFC 3339 time (2026-12-01T00:00:00Z) or epoch seconds, in the years 0000 to 9999")
+    };
+    let time = match map.remove(key) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
         Some(Value::String(s)) => match DateTime::parse_from_rfc3339(s.trim()) {
-            Ok(t) => Ok(Some(t.with_timezone(&Utc))),
-            Err(_) => s.trim().parse::<i64>().ok().and_then(epoch).map(Some).ok_or_else(bad),
+            Ok(t) => Some(t.with_timezone(&Utc)),
+            Err(_) => s.trim().parse::<i64>().ok().and_then(epoch),
         },
-        Some(Value::Number(n)) => n.as_i64().and_then(epoch).map(Some).ok_or_else(bad),
-        Some(_) => Err(bad()),
-    }
+        Some(Value::Number(n)) => n.as_i64().and_then(epoch),
+        Some(_) => None,
+    };
+    time.filter(storable).map(Some).ok_or_else(bad)
+}
+
+/// Whether [`Credentials::to_json`] writes `t` back in a form [`Credentials::parse`] reads: RFC 3339
+/// has four-digit years. Epoch milliseconds reach chrono's ±262,143 years, and an offset can push
+/// 0000-01-01 or 9999-12-31 across in UTC; such a time used to be accepted, then saved after a
+/// refresh as `+20000-...`, leaving a secret no later run could read.
+fn storable(t: &DateTime<Utc>) -> bool {
+    (0..=9999).contains(&chrono::Datelike::year(t))
 }
 
 /// Epoch seconds, or milliseconds when the number is too large to be seconds.
@@ -200,8 +211,8 @@ pub struct TokenProvider {
 /// LinkedIn's answer to a refresh. The lifetimes are read leniently ([`token_lifetime`]): by the time
 /// they are read LinkedIn has issued the token (and may have rotated the refresh token), so an odd
 /// number must not lose it.
-#[derive(serde::Deserialize)]
-struct RefreshResponse {
+#[derive(Debug, serde::Deserialize)]
+pub struct RefreshResponse {
     access_token: String,
     #[serde(default)]
     expires_in: Value,
@@ -209,6 +220,18 @@ struct RefreshResponse {
     refresh_token: Option<String>,
     #[serde(default)]
     refresh_token_expires_in: Value,
+}
+
+impl RefreshResponse {
+    /// The token endpoint's 2xx body, as the provider reads it; never panics. A blank `access_token` is
+    /// refused: stored, it would leave credentials that no later run can read ("access_token is missing").
+    pub fn parse(body: &[u8]) -> Result<Self, String> {
+        let reply: Self = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+        if reply.access_token.trim().is_empty() {
+            return Err("access_token is blank".into());
+        }
+        Ok(reply)
+    }
 }
 
 /// The longest token lifetime believed: 366 days. LinkedIn documents 60 days for access tokens and
@@ -250,7 +273,7 @@ fn after(now: DateTime<Utc>, lifetime: chrono::TimeDelta) -> DateTime<Utc> {
 
 /// The credentials after a successful refresh reply. An access token whose lifetime is missing or
 /// unreadable is kept, marked as expiring now (so the next run refreshes it), with a warning.
-fn refreshed(creds: &Credentials, reply: RefreshResponse, now: DateTime<Utc>) -> Credentials {
+pub fn refreshed(creds: &Credentials, reply: RefreshResponse, now: DateTime<Utc>) -> Credentials {
     let mut fresh = creds.clone();
     fresh.access_token = Secret::new(reply.access_token);
     let lifetime = token_lifetime(&reply.expires_in).unwrap_or_else(|| {
@@ -426,7 +449,7 @@ impl TokenProvider {
             let status = resp.status().as_u16();
             let bytes = resp.bytes().await.unwrap_or_default();
             if (200..300).contains(&status) {
-                return serde_json::from_slice::<RefreshResponse>(&bytes).map_err(|e| AuthError::RefreshRejected {
+                return RefreshResponse::parse(&bytes).map_err(|e| AuthError::RefreshRejected {
                     url: self.token_url.clone(),
                     status,
                     error: format!("unreadable answer ({e})"),
@@ -452,7 +475,7 @@ impl TokenProvider {
 }
 
 /// `error: error_description` from an OAuth error body; never the raw body (it could echo the form).
-fn oauth_error_text(body: &[u8]) -> String {
+pub fn oauth_error_text(body: &[u8]) -> String {
     #[derive(serde::Deserialize)]
     struct OAuthError {
         error: Option<String>,
@@ -524,6 +547,24 @@ mod tests {
         assert_eq!(c.expires_at.unwrap().timestamp(), 1_800_000_000);
     }
 
+    #[test]
+    fn times_that_could_not_be_written_back_are_refused() {
+        // Epoch milliseconds up to chrono's year 262142 used to be accepted, then written back after a
+        // refresh as "+262142-...", which RFC 3339 (four-digit years) cannot read: the secret was lost.
+        for t in
+            ["8210266876799000", "-8334601228800", "\"9999-12-31T23:59:59-01:00\"", "\"0000-01-01T00:00:00+01:00\""]
+        {
+            let text = format!(r#"{{"access_token":"A","refresh_token_expires_at":{t}}}"#);
+            let err = Credentials::parse("li", &text).unwrap_err().to_string();
+            assert!(err.contains("\"refresh_token_expires_at\" must be") && err.contains("0000 to 9999"), "{t}: {err}");
+        }
+        for t in ["253402300799", "\"0000-01-01T00:00:00Z\"", "\"9999-12-31T23:59:59Z\""] {
+            let c = Credentials::parse("li", &format!(r#"{{"access_token":"A","expires_at":{t}}}"#)).unwrap();
+            let back = Credentials::parse("li", &c.to_json()).unwrap();
+            assert_eq!(back.expires_at, c.expires_at, "{t}");
+        }
+    }
+
     fn creds() -> Credentials {
         Credentials::parse(
             "li",
@@ -533,7 +574,16 @@ mod tests {
     }
 
     fn reply(body: &str) -> RefreshResponse {
-        serde_json::from_str(body).unwrap()
+        RefreshResponse::parse(body.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_blank_access_token_in_a_refresh_reply_is_refused() {
+        // Stored, it made the secret unreadable for every later run ("access_token is missing").
+        for body in [r#"{"access_token":"","expires_in":5184000}"#, r#"{"access_token":"  "}"#] {
+            assert_eq!(RefreshResponse::parse(body.as_bytes()).unwrap_err(), "access_token is blank");
+        }
+        assert!(RefreshResponse::parse(b"{}").unwrap_err().contains("missing field `access_token`"));
     }
 
     #[test]
@@ -616,7 +666,7 @@ mod tests {
                 String::from_utf8_lossy(&(0..rng.usize(0..64)).map(|_| rng.u8(..)).collect::<Vec<_>>()).into()
             };
             if let Ok(c) = Credentials::parse("li", &text) {
-                let _ = Credentials::parse("li", &c.to_json());
+                Credentials::parse("li", &c.to_json()).expect("what parses, written back, parses again");
             }
         }
     }

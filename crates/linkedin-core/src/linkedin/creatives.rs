@@ -188,25 +188,10 @@ impl LinkedInClient {
             restli_method: Some("ACTION"),
             idempotent: false,
         };
-        let endpoint = "ACTION createInline".to_string();
         let reply = self.execute(call).await?;
-        let from_body = || {
-            serde_json::from_slice::<serde_json::Value>(&reply.body)
-                .ok()?
-                .pointer("/value/creative")?
-                .as_str()
-                .map(str::to_string)
-        };
-        // Rest.li 2.0 may percent-encode the id in the header.
-        let header = reply.restli_id.as_ref().map(|h| h.replace("%3A", ":").replace("%3a", ":"));
-        let urn = header.or_else(from_body).ok_or_else(|| ApiError::Malformed {
-            endpoint: endpoint.clone(),
-            detail: "no x-restli-id header and no value.creative in the body: the creative may exist; look in Campaign Manager before approving again".into(),
-            excerpt: excerpt(&reply.body, 200),
-        })?;
-        CreativeId::parse(&urn).map_err(|e| ApiError::Malformed {
-            endpoint,
-            detail: format!("the new creative's id '{urn}': {e}"),
+        created_creative(reply.restli_id.as_deref(), &reply.body).map_err(|detail| ApiError::Malformed {
+            endpoint: "ACTION createInline".to_string(),
+            detail,
             excerpt: excerpt(&reply.body, 200),
         })
     }
@@ -214,6 +199,19 @@ impl LinkedInClient {
     fn creative_path(&self, id: CreativeId) -> String {
         self.account_path(&format!("/creatives/{}", encode_leaf(&id.urn())))
     }
+}
+
+/// The creative a `createInline` answer made: from `x-restli-id` (Rest.li 2.0 may percent-encode it),
+/// else the body's `value.creative`. The error says what is missing, never panics.
+pub fn created_creative(restli_id: Option<&str>, body: &[u8]) -> Result<CreativeId, String> {
+    let from_body = || {
+        serde_json::from_slice::<serde_json::Value>(body).ok()?.pointer("/value/creative")?.as_str().map(str::to_string)
+    };
+    let header = restli_id.map(|h| h.replace("%3A", ":").replace("%3a", ":"));
+    let urn = header.or_else(from_body).ok_or_else(|| {
+        "no x-restli-id header and no value.creative in the body: the creative may exist; look in Campaign Manager before approving again".to_string()
+    })?;
+    CreativeId::parse(&urn).map_err(|e| format!("the new creative's id '{urn}': {e}"))
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub mod retry;
 
 pub use client::{ClientStats, LinkedInClient, http_client, redirect_target};
 pub use error::ApiError;
+pub use paging::read_finder_page;
 
 /// The `LinkedIn-Version` sent unless `LINKEDIN_API_VERSION` says otherwise. LinkedIn supports a
 /// version for at least a year and then answers 426; a unit test fails when this is 11 months old.

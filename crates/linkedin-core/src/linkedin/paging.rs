@@ -23,6 +23,19 @@ struct PageMetadata {
     next_page_token: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// The elements, and the token of the next page (an empty token means none).
+    fn into_parts(self) -> (Vec<T>, Option<String>) {
+        (self.elements, self.metadata.and_then(|m| m.next_page_token).filter(|t| !t.is_empty()))
+    }
+}
+
+/// One finder page read as [`LinkedInClient::finder_all`] reads it: its elements and the next page's
+/// token. Whatever the body, an error or a page, never a panic (`demo::fuzz` holds it to that).
+pub fn read_finder_page<T: DeserializeOwned>(body: &[u8]) -> Result<(Vec<T>, Option<String>), serde_json::Error> {
+    serde_json::from_slice::<Page<T>>(body).map(Page::into_parts)
+}
+
 /// Upper bound on pages, so a server that keeps answering with tokens cannot loop a run forever.
 const MAX_PAGES: usize = 1000;
 
@@ -42,8 +55,8 @@ impl LinkedInClient {
                 None => query(),
             };
             let page: Page<T> = self.json(Call::finder(path.to_string(), q.build())).await?;
-            out.extend(page.elements);
-            let next = page.metadata.and_then(|m| m.next_page_token).filter(|t| !t.is_empty());
+            let (elements, next) = page.into_parts();
+            out.extend(elements);
             match next {
                 Some(t) if Some(&t) != token.as_ref() => token = Some(t),
                 _ => return Ok(out),
