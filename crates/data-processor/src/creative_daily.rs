@@ -158,7 +158,9 @@ pub fn read(bytes: Vec<u8>) -> Result<Vec<DailyRow>, String> {
 fn read_unguarded(bytes: Vec<u8>) -> Result<Vec<DailyRow>, String> {
     use parquet::file::reader::{FileReader, SerializedFileReader};
     use parquet::record::Field;
-    let reader = SerializedFileReader::new(bytes::Bytes::from(bytes)).map_err(|e| format!("not Parquet: {e}"))?;
+    let bytes = bytes::Bytes::from(bytes);
+    let reader = SerializedFileReader::new(bytes.clone()).map_err(|e| format!("not Parquet: {e}"))?;
+    page_sizes::check(&bytes, reader.metadata())?;
     let names: Vec<String> =
         reader.metadata().file_metadata().schema_descr().columns().iter().map(|c| c.name().to_string()).collect();
     if names != COLUMNS {
@@ -241,6 +243,52 @@ mod tests {
         parquet_table::write(SCHEMA, &columns).unwrap()
     }
 
+    /// Zigzag varint, the compact protocol's i32.
+    fn zigzag(v: i64) -> Vec<u8> {
+        let mut z = ((v << 1) ^ (v >> 63)) as u64;
+        let mut out = Vec::new();
+        loop {
+            let b = (z & 0x7f) as u8;
+            z >>= 7;
+            if z == 0 {
+                out.push(b);
+                return out;
+            }
+            out.push(b | 0x80);
+        }
+    }
+
+    /// A page header that claims 2 GiB uncompressed (as a mutated partition did, which made the
+    /// parquet crate allocate and zero 2 GiB before failing) is refused by name before any page is
+    /// decoded; the table's own files pass.
+    #[test]
+    fn a_page_claiming_more_than_its_bytes_can_hold_is_refused_before_it_is_decoded() {
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        let file = file_with_dates(&[20_000, 20_001]);
+        assert_eq!(read(file.clone()).unwrap().len(), 2);
+        let meta = SerializedFileReader::new(bytes::Bytes::from(file.clone())).unwrap().metadata().clone();
+        let chunk = &meta.row_groups()[0].columns()[0];
+        let start = chunk.dictionary_page_offset().unwrap_or(chunk.data_page_offset()) as usize;
+        let page_sizes::Sizes { uncompressed, compressed, len, values } =
+            page_sizes::header_sizes(&file[start..]).expect("a header");
+        assert_eq!(values, 2, "two rows, two values");
+        assert!(uncompressed > 0 && compressed > 0 && len > 4, "{uncompressed} {compressed} {len}");
+        // The same header with field 2 (uncompressed_page_size) set to 2^31 - 1.
+        let header = &file[start..start + len];
+        let at = header.iter().position(|b| *b == 0x15).unwrap() + 1; // field 1, type
+        let after_type = at + 1; // the page type: a one-byte varint
+        assert_eq!(header[after_type], 0x15, "field 2 follows as an i32");
+        let old_len = zigzag(uncompressed).len();
+        let mut forged = file[..start + after_type + 1].to_vec();
+        forged.extend(zigzag(i32::MAX as i64));
+        forged.extend(&file[start + after_type + 1 + old_len..]);
+        let err = read(forged).unwrap_err();
+        assert!(err.contains("claims 2147483647 bytes") && err.contains("not a page this project writes"), "{err}");
+        // A truncated or endless header is unreadable, not a panic nor a long loop.
+        assert!(page_sizes::header_sizes(&[0x15]).is_none());
+        assert!(page_sizes::header_sizes(&[0x1c; 64]).is_none(), "nested structs past the depth bound");
+    }
+
     #[test]
     fn counts_past_int64_are_rejected_not_written_negative() {
         let mut r: AnalyticsRecord = serde_json::from_str(
@@ -297,6 +345,226 @@ mod tests {
                 _ => bytes = (0..rng.usize(0..256)).map(|_| rng.u8(..)).collect(),
             }
             let _ = read(bytes);
+        }
+    }
+}
+
+/// The page headers' sizes, checked before the parquet crate decodes a page: it allocates each
+/// page's claimed uncompressed size up front, so one mutated header in a 4 KB file made it zero 2 GiB
+/// (more than the Lambdas' memory) before it failed. A page this project writes is Snappy-compressed
+/// (at most about 21:1) and small; a header that claims more is a broken file, refused by name.
+mod page_sizes {
+    use parquet::file::metadata::ParquetMetaData;
+
+    /// The most a page may claim uncompressed: far above any page `creative_daily` writes.
+    const MAX_PAGE: i64 = 64 << 20;
+    /// The most rows (or a page's values) a partition may hold: one row per creative and day, so a
+    /// million is hundreds of times any account's.
+    const MAX_ROWS: i64 = 1_000_000;
+    /// Snappy's best ratio is about 21:1 (a 64-byte copy in 3 bytes); with room to spare.
+    const MAX_RATIO: i64 = 32;
+
+    pub fn check(file: &[u8], meta: &ParquetMetaData) -> Result<(), String> {
+        for (g, group) in meta.row_groups().iter().enumerate() {
+            // The decoder sizes its buffers by the row count too.
+            if !(0..=MAX_ROWS).contains(&group.num_rows()) {
+                return Err(format!("row group {g} claims {} rows (at most {MAX_ROWS})", group.num_rows()));
+            }
+            for (c, chunk) in group.columns().iter().enumerate() {
+                let start = chunk.dictionary_page_offset().unwrap_or(chunk.data_page_offset());
+                let end = start.checked_add(chunk.compressed_size()).filter(|e| *e >= start);
+                let (Ok(start), Some(Ok(end))) = (usize::try_from(start), end.map(usize::try_from)) else {
+                    return Err(format!("row group {g} column {c}: its byte range is not in the file"));
+                };
+                if end > file.len() {
+                    return Err(format!(
+                        "row group {g} column {c}: it ends at byte {end}, past the file's {}",
+                        file.len()
+                    ));
+                }
+                let mut pos = start;
+                while pos < end {
+                    let Sizes { uncompressed, compressed, values, len } = header_sizes(&file[pos..end])
+                        .ok_or_else(|| format!("row group {g} column {c}: an unreadable page header at byte {pos}"))?;
+                    if compressed < 0
+                        || !(0..=MAX_PAGE).contains(&uncompressed)
+                        || uncompressed > compressed.saturating_mul(MAX_RATIO).saturating_add(64)
+                    {
+                        return Err(format!(
+                            "row group {g} column {c}: the page at byte {pos} claims {uncompressed} bytes from {compressed} compressed: not a page this project writes"
+                        ));
+                    }
+                    if !(0..=MAX_ROWS).contains(&values) {
+                        return Err(format!(
+                            "row group {g} column {c}: the page at byte {pos} claims {values} values (at most {MAX_ROWS})"
+                        ));
+                    }
+                    pos = pos.saturating_add(len).saturating_add(compressed as usize);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads a Thrift compact-protocol `PageHeader` far enough to know its sizes: uncompressed_page_size
+    /// (field 2), compressed_page_size (field 3), the sub-header's value count, the header's length.
+    /// `None`: not a header.
+    pub fn header_sizes(b: &[u8]) -> Option<Sizes> {
+        let mut r = Reader { b, pos: 0, depth: 0 };
+        let (mut uncompressed, mut compressed, mut values) = (None, None, 0i64);
+        let mut last = 0i16;
+        loop {
+            let byte = r.byte()?;
+            let ty = byte & 0x0f;
+            if ty == 0 {
+                break; // STOP
+            }
+            let delta = (byte >> 4) as i16;
+            let id = if delta == 0 { r.zigzag()? as i16 } else { last.checked_add(delta)? };
+            last = id;
+            match (id, ty) {
+                (2, 5) => uncompressed = Some(r.zigzag()?),
+                (3, 5) => compressed = Some(r.zigzag()?),
+                // The data (v1, v2) and dictionary page headers: field 1 is the page's value count,
+                // which the decoder also sizes buffers by.
+                (5 | 7 | 8, 12) => values = values.max(r.num_values()?),
+                _ => r.skip(ty)?,
+            }
+        }
+        Some(Sizes { uncompressed: uncompressed?, compressed: compressed?, values, len: r.pos })
+    }
+
+    /// What a page header says about its size.
+    #[derive(Debug)]
+    pub struct Sizes {
+        pub uncompressed: i64,
+        pub compressed: i64,
+        /// Values in the page (0 when no sub-header said).
+        pub values: i64,
+        /// The header's own length in bytes.
+        pub len: usize,
+    }
+
+    struct Reader<'a> {
+        b: &'a [u8],
+        pos: usize,
+        depth: u32,
+    }
+
+    impl Reader<'_> {
+        fn byte(&mut self) -> Option<u8> {
+            let v = *self.b.get(self.pos)?;
+            self.pos += 1;
+            Some(v)
+        }
+
+        fn varint(&mut self) -> Option<u64> {
+            let mut v = 0u64;
+            for shift in (0..70).step_by(7) {
+                let byte = self.byte()?;
+                v |= u64::from(byte & 0x7f).checked_shl(shift)?;
+                if byte & 0x80 == 0 {
+                    return Some(v);
+                }
+            }
+            None
+        }
+
+        fn zigzag(&mut self) -> Option<i64> {
+            let v = self.varint()?;
+            Some((v >> 1) as i64 ^ -((v & 1) as i64))
+        }
+
+        fn advance(&mut self, n: u64) -> Option<()> {
+            let end = self.pos.checked_add(usize::try_from(n).ok()?)?;
+            (end <= self.b.len()).then(|| self.pos = end)
+        }
+
+        /// A page sub-header's field 1 (`num_values`, i32), the rest skipped.
+        fn num_values(&mut self) -> Option<i64> {
+            let (mut last, mut n) = (0i16, 0i64);
+            loop {
+                let byte = self.byte()?;
+                let t = byte & 0x0f;
+                if t == 0 {
+                    return Some(n);
+                }
+                let delta = (byte >> 4) as i16;
+                last = if delta == 0 { self.zigzag()? as i16 } else { last.checked_add(delta)? };
+                if (last, t) == (1, 5) {
+                    n = self.zigzag()?;
+                } else {
+                    self.skip(t)?;
+                }
+            }
+        }
+
+        /// A collection element: a boolean is a whole byte there (not folded into a type nibble).
+        fn element(&mut self, ty: u8) -> Option<()> {
+            if matches!(ty, 1 | 2) { self.advance(1) } else { self.skip(ty) }
+        }
+
+        /// Every collection element takes at least a byte: a count larger than what is left is a lie
+        /// (and would otherwise loop for as long as it claims).
+        fn room_for(&self, n: u64) -> Option<()> {
+            (n <= (self.b.len() - self.pos) as u64).then_some(())
+        }
+
+        /// Skips one value of compact type `ty`; nesting is bounded, so a hostile header cannot recurse deep.
+        fn skip(&mut self, ty: u8) -> Option<()> {
+            self.depth += 1;
+            if self.depth > 32 {
+                return None;
+            }
+            let out = match ty {
+                1 | 2 => Some(()),                  // booleans live in the type nibble
+                3 => self.advance(1),               // byte
+                4..=6 => self.varint().map(|_| ()), // i16, i32, i64
+                7 => self.advance(8),               // double
+                8 => {
+                    let n = self.varint()?;
+                    self.advance(n)
+                }
+                9 | 10 => {
+                    let head = self.byte()?;
+                    let n = match head >> 4 {
+                        15 => self.varint()?,
+                        n => u64::from(n),
+                    };
+                    let elem = head & 0x0f;
+                    self.room_for(n)?;
+                    (0..n).try_for_each(|_| self.element(elem))
+                }
+                11 => {
+                    let n = self.varint()?;
+                    if n == 0 {
+                        Some(())
+                    } else {
+                        let kv = self.byte()?;
+                        self.room_for(n.saturating_mul(2))?;
+                        (0..n).try_for_each(|_| {
+                            self.element(kv >> 4)?;
+                            self.element(kv & 0x0f)
+                        })
+                    }
+                }
+                12 => {
+                    let mut last = 0i16;
+                    loop {
+                        let byte = self.byte()?;
+                        let t = byte & 0x0f;
+                        if t == 0 {
+                            break Some(());
+                        }
+                        let delta = (byte >> 4) as i16;
+                        last = if delta == 0 { self.zigzag()? as i16 } else { last.checked_add(delta)? };
+                        self.skip(t)?;
+                    }
+                }
+                _ => None,
+            };
+            self.depth -= 1;
+            out
         }
     }
 }
