@@ -51,6 +51,7 @@ impl Collector {
     /// Runs one collection. Never panics on bad input: everything that went wrong is in the report,
     /// and [`CollectReport::succeeded`] says whether the run was complete.
     pub async fn run(&self, clock: RunClock) -> CollectReport {
+        self.client.begin_run();
         let run = RunId::new(clock.now);
         let start = clock.as_of - TimeDelta::days(self.lookback_days as i64);
         let mut report = CollectReport::new(run.clone(), clock.as_of, clock.now, (start, clock.as_of));

@@ -241,6 +241,7 @@ impl Publisher {
         clock: RunClock,
         why: &str,
     ) -> Result<ApproveReport, String> {
+        self.client.begin_run();
         let scored = batch.variations.get(rank.wrapping_sub(1)).ok_or_else(|| format!("no variation {rank}"))?;
         let v = &scored.variation;
         let age = (clock.as_of - batch.as_of).num_days();

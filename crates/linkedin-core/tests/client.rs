@@ -565,6 +565,11 @@ async fn a_daily_limit_stops_at_once_and_opens_the_circuit() {
     let again = c.get_campaign(CampaignId(6)).await.unwrap_err();
     assert!(matches!(again, ApiError::CircuitOpen(_)), "{again}");
     assert_eq!(server.received_requests().await.unwrap().len(), 1, "no retry, no further call");
+    // The next run (a warm Lambda container keeps the client) calls LinkedIn again.
+    c.begin_run();
+    let next_run = c.get_campaign(CampaignId(7)).await.unwrap_err();
+    assert!(matches!(next_run, ApiError::DailyLimit { .. }), "{next_run}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
 
 #[tokio::test]

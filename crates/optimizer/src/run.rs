@@ -231,6 +231,7 @@ impl Optimizer {
     }
 
     pub async fn run(&self, clock: RunClock) -> OptimizeReport {
+        self.client.begin_run();
         let run_id = RunId::new(clock.now);
         let dry_run = self.settings.dry_run;
         let mut report = OptimizeReport {

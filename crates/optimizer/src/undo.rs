@@ -118,6 +118,7 @@ pub async fn undo(
     clock: RunClock,
     dry_run: bool,
 ) -> Result<UndoReport, String> {
+    client.begin_run();
     let id = RunId::new(clock.now);
     // A run that died before writing its audit log is rebuilt from its write-ahead log first, so
     // its writes can be undone too; one that may still be running holds the undo back.

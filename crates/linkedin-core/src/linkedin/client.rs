@@ -205,6 +205,15 @@ impl LinkedInClient {
         })
     }
 
+    /// Starts a run: closes the circuit a failure of an earlier run opened. The circuit stops *one
+    /// run* on an error every further call would hit; a Lambda container keeps the client between
+    /// invocations, so without this a daily limit (or a refused token) broke every later run of that
+    /// container, after midnight and after the token was fixed, until AWS recycled it. Every job's
+    /// `run` (and `undo`, `copy approve`) calls this first.
+    pub fn begin_run(&self) {
+        *self.inner.circuit.lock().unwrap() = None;
+    }
+
     /// Sends a call: the retry loop.
     pub(crate) async fn execute(&self, call: Call) -> Result<Reply, ApiError> {
         if let Some(reason) = self.inner.circuit.lock().unwrap().clone() {
