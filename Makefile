@@ -6,6 +6,9 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 export MOTO_SERVER := $(abspath $(VENV))/bin/moto_server
 export CARGO_TERM_COLOR ?= never
+# No incremental caches: they only pay off while editing, and they double target/debug. CI's disk is
+# small: a full target/ once made the linker die with SIGBUS (disk full) in the Lambda build.
+export CARGO_INCREMENTAL ?= 0
 
 .PHONY: test demo train fuzz venv fmt-check clippy cargo-test py-test terraform-check deploy-check build fmt clean
 
