@@ -16,6 +16,7 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Datelike, Utc};
+use linkedin_core::linkedin::little_text;
 use linkedin_core::linkedin::posts::AdCopy;
 use serde_json::{Map, Value, json};
 
@@ -729,6 +730,9 @@ fn create_post(market: &mut Market, body: Value, inline: bool) -> Result<String,
     if commentary.chars().count() > 3000 {
         return Err(ApiError::bad_request("Field 'commentary' exceeds 3000 characters"));
     }
+    // Little text, as LinkedIn reads it: an unescaped reserved character cuts the text, silently.
+    let commentary = little_text::as_published(&commentary);
+    obj.insert("commentary".into(), json!(little_text::escape(&commentary)));
     if !inline {
         for k in ["visibility", "distribution", "lifecycleState"] {
             if !obj.contains_key(k) {

@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Timelike, Utc};
+use linkedin_core::linkedin::little_text;
 use linkedin_core::linkedin::posts::AdCopy;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -705,7 +706,7 @@ fn post_json(s: &Scenario, urn: &str, copy: &AdCopy, at: DateTime<Utc>) -> Value
     let mut post = json!({
         "id": urn,
         "author": format!("urn:li:organization:{}", s.account.organization),
-        "commentary": copy.intro_text.clone().unwrap_or_default(),
+        "commentary": little_text::escape(copy.intro_text.as_deref().unwrap_or_default()),
         "visibility": "PUBLIC",
         "distribution": { "feedDistribution": "NONE", "targetEntities": [], "thirdPartyDistributionChannels": [] },
         "content": { "article": article },

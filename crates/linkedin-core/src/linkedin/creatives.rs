@@ -87,7 +87,7 @@ pub struct InlineCreative {
     pub intended_status: CreativeStatus,
     /// `urn:li:organization:N`: the page the ad speaks for.
     pub author: String,
-    /// The intro text.
+    /// The intro text as a member reads it (plain); escaped into little text on the way out.
     pub commentary: String,
     pub headline: String,
     /// Shown by article ads only.
@@ -102,7 +102,7 @@ impl InlineCreative {
         use serde_json::json;
         let mut post = json!({
             "author": self.author,
-            "commentary": self.commentary,
+            "commentary": super::little_text::escape(&self.commentary),
             "visibility": "PUBLIC",
             "lifecycleState": "PUBLISHED",
             "isReshareDisabledByAuthor": false,

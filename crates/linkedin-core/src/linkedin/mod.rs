@@ -10,6 +10,7 @@ pub mod campaigns;
 pub mod client;
 pub mod creatives;
 pub mod error;
+pub mod little_text;
 mod paging;
 pub mod posts;
 pub mod retry;

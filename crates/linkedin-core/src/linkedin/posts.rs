@@ -16,7 +16,7 @@ pub struct Post {
     /// `urn:li:organization:N`: the company page the post speaks for.
     #[serde(default)]
     pub author: Option<String>,
-    /// The intro text.
+    /// The intro text, in little text (`little_text`): read it through `AdCopy`, which unescapes.
     #[serde(default)]
     pub commentary: Option<String>,
     #[serde(default)]
@@ -98,7 +98,7 @@ impl From<Post> for AdCopy {
         let media_title = p.content.as_ref().and_then(|c| c.media.as_ref()).and_then(|m| m.title.clone());
         let non_empty = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
         AdCopy {
-            intro_text: non_empty(p.commentary),
+            intro_text: non_empty(p.commentary.as_deref().map(super::little_text::to_plain)),
             headline: non_empty(article.as_ref().and_then(|a| a.title.clone()).or(media_title)),
             description: non_empty(article.as_ref().and_then(|a| a.description.clone())),
             call_to_action: non_empty(p.content_call_to_action_label),
