@@ -47,7 +47,7 @@ async fn an_approved_variation_becomes_a_creative_once_logged_and_undoable() {
     // A reviewer's copy with every character little text reserves: unescaped, LinkedIn would cut the
     // published text at the "(" and still answer 201.
     batch.variations[0].variation.intro_text =
-        r"Cut CAC (really) 30% | {new} @team [beta] <now> #1 \o/ *fast* snake_case ~ok".into();
+        r"Cut CAC (really) | {new} @team [beta] <now> #growth \o/ *fast* snake_case ~ok".into();
     w.store.put(&key, serde_json::to_vec(&batch).unwrap(), "application/json").await.unwrap();
     let before = writes(&w).len();
 
@@ -78,7 +78,7 @@ async fn an_approved_variation_becomes_a_creative_once_logged_and_undoable() {
         "name": format!("copy {id} #1 {}", angle.as_str()),
         "inlineContent": {"post": {
             "author": format!("urn:li:organization:{}", account.organization),
-            "commentary": r"Cut CAC \(really\) 30% \| \{new\} \@team \[beta\] \<now\> \#1 \\o/ \*fast\* snake\_case \~ok",
+            "commentary": r"Cut CAC \(really\) \| \{new\} \@team \[beta\] \<now\> \#growth \\o/ \*fast\* snake\_case \~ok",
             "visibility": "PUBLIC",
             "lifecycleState": "PUBLISHED",
             "isReshareDisabledByAuthor": false,
