@@ -21,7 +21,9 @@ pub use paging::read_finder_page;
 
 /// The `LinkedIn-Version` sent unless `LINKEDIN_API_VERSION` says otherwise. LinkedIn supports a
 /// version for at least a year and then answers 426; a unit test fails when this is 11 months old.
-pub const DEFAULT_API_VERSION: &str = "202610";
+/// 202607 is the newest version LinkedIn's versioning page was seen to list ("Latest Version", July
+/// 2026, in a copy taken 2026-08-13); 202610, the earlier default, could not be confirmed as released.
+pub const DEFAULT_API_VERSION: &str = "202607";
 
 /// What a partial update changes, for the audit trail.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
